@@ -1,0 +1,189 @@
+//! `onus`: the cloud shared responsibility model as code.
+
+mod commands;
+mod init;
+mod load;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "onus", version, about = "Who owns each security control: the provider, you, or both — and can you prove you did your part?", long_about = None)]
+struct Cli {
+    /// Add or override catalog entries from this folder (repeatable; later folders win).
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Table,
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The responsibility matrix of every workload in a project.
+    Matrix {
+        /// A project folder (holding onus.yaml or workloads/*.yaml) or a manifest file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only this workload.
+        #[arg(long, short)]
+        workload: Option<String>,
+    },
+    /// One-line answer: who owns a control on a service, and your duty.
+    Who {
+        /// SERVICE[@VARIANT], e.g. aws:rds or aws:eks@auto-mode.
+        service: String,
+        /// A control id, e.g. host.os-patching; all controls when absent.
+        control: Option<String>,
+    },
+    /// Duties, insecure defaults, consequences and sources for a service.
+    Explain {
+        /// SERVICE[@VARIANT]
+        service: String,
+        /// Only this control.
+        #[arg(long, short)]
+        control: Option<String>,
+    },
+    /// One control set across services and clouds.
+    Compare {
+        /// Two or more SERVICE[@VARIANT].
+        #[arg(required = true, num_args = 1..)]
+        services: Vec<String>,
+        /// Only this control, with both sides' duties.
+        #[arg(long, short)]
+        control: Option<String>,
+    },
+    /// Browse and check the catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Write a commented starter manifest for one critical workload.
+    Init(init::InitArgs),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Every service, with provider, model and variants.
+    List {
+        /// Only this provider (aws, azure, gcp, ...).
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// One service entry in full.
+    Show { service: String },
+    /// Check catalog files: the bundled catalog, or the given files and folders on top of it.
+    Lint { paths: Vec<PathBuf> },
+    /// Counts: services per provider, controls, cells, cells without a source.
+    Stats,
+    /// The control taxonomy.
+    Controls,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let format = match cli.format {
+        FormatArg::Table => onus_render::Format::Table,
+        FormatArg::Markdown => onus_render::Format::Markdown,
+        FormatArg::Csv => onus_render::Format::Csv,
+        FormatArg::Json => onus_render::Format::Json,
+    };
+    let ctx = commands::Ctx {
+        catalog_dirs: cli.catalog,
+        format,
+        width: terminal_width(),
+    };
+    let result = match cli.command {
+        Command::Matrix { path, workload } => commands::matrix(&ctx, &path, workload.as_deref()),
+        Command::Who { service, control } => commands::who(&ctx, &service, control.as_deref()),
+        Command::Explain { service, control } => {
+            commands::explain(&ctx, &service, control.as_deref())
+        }
+        Command::Compare { services, control } => {
+            commands::compare(&ctx, &services, control.as_deref())
+        }
+        Command::Catalog { command } => match command {
+            CatalogCommand::List { provider } => commands::catalog_list(&ctx, provider.as_deref()),
+            CatalogCommand::Show { service } => commands::catalog_show(&ctx, &service),
+            CatalogCommand::Lint { paths } => commands::catalog_lint(&ctx, &paths),
+            CatalogCommand::Stats => commands::catalog_stats(&ctx),
+            CatalogCommand::Controls => commands::catalog_controls(&ctx),
+        },
+        Command::Init(args) => init::run(&ctx, &args),
+    };
+    match result {
+        Ok(out) => {
+            emit(&out.stdout, false);
+            emit(&out.stderr, true);
+            ExitCode::from(out.code)
+        }
+        Err(commands::Failure::Input(e)) => {
+            let mut text = String::new();
+            for d in &e.0 {
+                text.push_str(&d.to_string());
+                text.push('\n');
+            }
+            let n = e.0.len();
+            text.push_str(&format!(
+                "onus: {n} error{} found\n",
+                if n == 1 { "" } else { "s" }
+            ));
+            emit(&text, true);
+            ExitCode::from(2)
+        }
+        Err(commands::Failure::Usage(msg)) => {
+            emit(&format!("onus: {msg}\n"), true);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Write output; a closed pipe (`onus ... | head`) is not an error.
+fn emit(text: &str, stderr: bool) {
+    if text.is_empty() {
+        return;
+    }
+    let r = if stderr {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|_| out.flush())
+    };
+    if let Err(e) = r {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "onus: cannot write output: {e}");
+        }
+    }
+}
+
+/// The width to fit tables to: the terminal's, else `COLUMNS`, else 80.
+fn terminal_width() -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+            return (w as usize).clamp(40, 200);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .map(|w| w.clamp(40, 400))
+        .unwrap_or(80)
+}

@@ -1,0 +1,430 @@
+//! The data model: the file types users and catalog authors write (controls, service models, service entries,
+//! workload manifests). Each derives a JSON Schema; `schemas/` holds the generated files.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Who owns a control, as resolved.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Owner {
+    Provider,
+    Customer,
+    Shared,
+    NotApplicable,
+}
+
+impl Owner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Provider => "provider",
+            Owner::Customer => "customer",
+            Owner::Shared => "shared",
+            Owner::NotApplicable => "not-applicable",
+        }
+    }
+
+    /// Does the customer have a duty for this control?
+    pub fn customer_has_duty(self) -> bool {
+        matches!(self, Owner::Customer | Owner::Shared)
+    }
+}
+
+/// Who owns a control, as a catalog entry states it. `unstated` means the provider's documentation does not say; it
+/// resolves to customer, flagged `assumed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeclaredOwner {
+    Provider,
+    Customer,
+    Shared,
+    NotApplicable,
+    Unstated,
+}
+
+impl DeclaredOwner {
+    pub fn resolved(self) -> Owner {
+        match self {
+            DeclaredOwner::Provider => Owner::Provider,
+            DeclaredOwner::Customer | DeclaredOwner::Unstated => Owner::Customer,
+            DeclaredOwner::Shared => Owner::Shared,
+            DeclaredOwner::NotApplicable => Owner::NotApplicable,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// controls.yaml
+
+/// The control taxonomy file (`catalog/controls.yaml`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus control set")]
+pub struct ControlSet {
+    /// The layers, bottom to top; every control names one.
+    pub layers: Vec<Layer>,
+    pub controls: Vec<Control>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Layer {
+    pub id: String,
+    pub title: String,
+}
+
+/// A provider-neutral security duty.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Control {
+    /// A stable dotted id, e.g. `data.encryption-at-rest`. Never renamed.
+    pub id: String,
+    pub layer: String,
+    pub title: String,
+    pub description: String,
+    /// The question that tells the owner: "who would fix this if it broke?"
+    pub question: String,
+    /// What goes wrong, concretely, when nobody does it.
+    pub consequence: String,
+    /// Generic duties, used where a cell comes from a service-model default.
+    pub duties: Duties,
+    /// Framework requirement ids, by framework id (e.g. `nist-800-53-r5: [SC-28]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frameworks: BTreeMap<String, Vec<String>>,
+}
+
+/// What each side does for a control, in general terms.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Duties {
+    pub provider: String,
+    pub customer: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// models.yaml
+
+/// The service-model file (`catalog/models.yaml`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus service models")]
+pub struct ModelSet {
+    pub models: BTreeMap<String, ServiceModel>,
+}
+
+/// A service model (iaas, paas, ...) and its default owner per control.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ServiceModel {
+    pub name: String,
+    pub description: String,
+    /// The providers' pages that describe this model, by provider id.
+    pub sources: BTreeMap<String, Vec<Source>>,
+    /// Default owners: each control id listed under exactly one owner.
+    pub defaults: ModelDefaults,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ModelDefaults {
+    #[serde(default)]
+    pub provider: Vec<String>,
+    #[serde(default)]
+    pub shared: Vec<String>,
+    #[serde(default)]
+    pub customer: Vec<String>,
+    #[serde(default)]
+    pub not_applicable: Vec<String>,
+}
+
+impl ModelDefaults {
+    pub fn owner_of(&self, control: &str) -> Option<Owner> {
+        let has = |v: &Vec<String>| v.iter().any(|c| c == control);
+        if has(&self.customer) {
+            Some(Owner::Customer)
+        } else if has(&self.shared) {
+            Some(Owner::Shared)
+        } else if has(&self.provider) {
+            Some(Owner::Provider)
+        } else if has(&self.not_applicable) {
+            Some(Owner::NotApplicable)
+        } else {
+            None
+        }
+    }
+
+    pub fn lists(&self) -> [(&'static str, &Vec<String>); 4] {
+        [
+            ("provider", &self.provider),
+            ("shared", &self.shared),
+            ("customer", &self.customer),
+            ("not-applicable", &self.not_applicable),
+        ]
+    }
+}
+
+/// A provider page that supports a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Source {
+    pub url: String,
+    pub title: String,
+    /// The date someone read the page and confirmed the claim, YYYY-MM-DD.
+    pub checked: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// catalog/<provider>/<slug>.yaml
+
+/// A catalog entry: one cloud service.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus catalog entry")]
+pub struct ServiceEntry {
+    /// `<provider>:<slug>`, slug in kebab-case.
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    /// A model id from models.yaml.
+    pub model: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_page: Option<String>,
+    #[serde(default)]
+    pub iac: IacTypes,
+    /// Every page the cells cite, by a short key.
+    pub sources: BTreeMap<String, Source>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_variant: Option<String>,
+    #[serde(default)]
+    pub controls: BTreeMap<String, CatalogCell>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, Variant>,
+}
+
+/// Infrastructure-as-code resource types that create a service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct IacTypes {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terraform: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloudformation: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arm: Vec<String>,
+    /// Cloud inventory export types (AWS Config, Azure Resource Graph, Google Cloud Asset Inventory).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inventory: Vec<String>,
+}
+
+/// One control as a service states it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CatalogCell {
+    pub owner: DeclaredOwner,
+    /// The provider's duty (required for provider and shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The customer's duty (required for customer and shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// Insecure or surprising defaults to watch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub defaults: Vec<String>,
+    /// Why (required for not-applicable and unstated), or any caveat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Keys of the entry's `sources`.
+    pub sources: Vec<String>,
+}
+
+/// A way of using a service that moves the line.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Only the cells that differ from the service's.
+    #[serde(default)]
+    pub controls: BTreeMap<String, CatalogCell>,
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// onus.yaml / workloads/*.yaml
+
+/// A workload manifest file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus workload manifest")]
+pub struct ManifestFile {
+    pub workloads: Vec<Workload>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Classification {
+    Public,
+    Internal,
+    Confidential,
+    Pii,
+    Phi,
+    Pci,
+}
+
+impl Classification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Public => "public",
+            Classification::Internal => "internal",
+            Classification::Confidential => "confidential",
+            Classification::Pii => "pii",
+            Classification::Phi => "phi",
+            Classification::Pci => "pci",
+        }
+    }
+}
+
+/// A workload: a set of components that one team owns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub owner: OwnerTeam,
+    pub classification: Classification,
+    /// Risk tier: 1 is the most critical.
+    #[schemars(range(min = 1, max = 4))]
+    pub tier: u8,
+    pub components: Vec<Component>,
+    /// Per-control departures from the catalog, each with a reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub overrides: BTreeMap<String, Override>,
+    /// Evidence that the customer's side of a control is done, by control id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: BTreeMap<String, Vec<EvidenceLink>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewPolicy>,
+    /// Everything under these paths belongs to this workload (for discovery).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OwnerTeam {
+    pub team: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_call: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Component {
+    pub name: String,
+    /// A catalog service id or alias, e.g. `aws:rds`.
+    pub service: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<Selector>,
+}
+
+/// Which infrastructure resources make up a component (used by discovery).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Selector {
+    /// Resource addresses or ids; `*` matches any run of characters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address: Vec<String>,
+    /// Resource types (e.g. `aws_db_instance`, `AWS::RDS::DBInstance`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    /// Tags or labels that must all match.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Path globs of the files the resources are declared in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+/// A per-control departure from the catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Override {
+    pub owner: Owner,
+    /// Why: mandatory (an override without one is an error), and shown wherever the cell is.
+    #[serde(default)]
+    pub reason: String,
+    /// The components it applies to; all of the workload's when absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// The duty that now falls on the customer, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct EvidenceLink {
+    pub link: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Escalation {
+    /// Per provider id (`aws`, `azure`, `gcp`).
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderEscalation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal: Option<InternalEscalation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProviderEscalation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_plan: Option<String>,
+    /// How to open a case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_page: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct InternalEscalation {
+    pub on_call: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ReviewPolicy {
+    /// Days between reviews; the tier's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadence_days: Option<u32>,
+    /// The date of the last review, YYYY-MM-DD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_review: Option<String>,
+}

@@ -1,0 +1,86 @@
+//! CSV: one row per cell, safe to open in a spreadsheet (formula-looking cells are neutralised).
+
+use onus_core::report::MatrixReport;
+
+/// Quote one field (RFC 4180) and neutralise spreadsheet formulas: a cell starting with `=`, `+`, `-`, `@`, tab or
+/// carriage return gets a leading apostrophe (OWASP's guidance on CSV injection).
+pub fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub const HEADER: &[&str] = &[
+    "workload",
+    "component",
+    "service",
+    "variant",
+    "control",
+    "owner",
+    "basis",
+    "provider_duty",
+    "customer_duty",
+    "defaults",
+    "override_reason",
+    "evidence",
+    "sources",
+];
+
+pub fn matrix(report: &MatrixReport) -> String {
+    let mut out = HEADER.join(",");
+    out.push_str("\r\n");
+    for w in &report.workloads {
+        for c in &w.components {
+            for cl in &c.cells {
+                let row = [
+                    w.name.as_str(),
+                    c.name.as_str(),
+                    c.service.as_str(),
+                    c.variant.as_deref().unwrap_or(""),
+                    cl.control.as_str(),
+                    cl.owner.as_str(),
+                    cl.basis.as_str(),
+                    cl.provider_duty.as_deref().unwrap_or(""),
+                    cl.customer_duty.as_deref().unwrap_or(""),
+                    &cl.defaults.join(" | "),
+                    cl.override_reason.as_deref().unwrap_or(""),
+                    &cl.evidence
+                        .iter()
+                        .map(|e| e.link.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    &cl.sources
+                        .iter()
+                        .map(|s| s.url.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ];
+                out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+                out.push_str("\r\n");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn formulas_are_neutralised_and_quotes_escaped() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-2"), "'-2");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("plain"), "plain");
+    }
+}

@@ -1,0 +1,97 @@
+//! Markdown: a document a team can commit or paste into a wiki; the same cells as every other format.
+
+use crate::{cell_mark, table::rollup_label, LEGEND};
+use onus_core::report::MatrixReport;
+use std::fmt::Write as _;
+
+/// Escape text for a Markdown table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+pub fn matrix(report: &MatrixReport) -> String {
+    let mut out = String::from("# Responsibility matrix\n");
+    for w in &report.workloads {
+        let _ = writeln!(out, "\n## {}\n", cell(&w.name));
+        let _ = writeln!(
+            out,
+            "- Classification: {}; risk tier {}",
+            w.classification, w.tier
+        );
+        let _ = writeln!(
+            out,
+            "- Team: {}{}",
+            cell(&w.team),
+            w.on_call
+                .as_ref()
+                .map(|o| format!("; on-call {}", cell(o)))
+                .unwrap_or_default()
+        );
+        if let Some(d) = &w.description {
+            let _ = writeln!(out, "- {}", cell(d));
+        }
+        out.push_str("\n| Control |");
+        for c in &w.components {
+            let _ = write!(out, " {} |", cell(&c.name));
+        }
+        out.push_str(" Workload |\n|---|");
+        for _ in &w.components {
+            out.push_str(":-:|");
+        }
+        out.push_str("---|\n");
+        for (ri, r) in w.rollup.iter().enumerate() {
+            let _ = write!(out, "| `{}` |", r.control);
+            for c in &w.components {
+                let _ = write!(out, " {} |", cell_mark(&c.cells[ri]));
+            }
+            let _ = writeln!(out, " {} |", rollup_label(r.owner, r.assumed));
+        }
+        let _ = writeln!(out, "\n{LEGEND}");
+        for c in &w.components {
+            let svc = match &c.variant {
+                Some(v) => format!("{}@{v}", c.service),
+                None => c.service.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "\n### {} — `{svc}` ({}, {})\n",
+                cell(&c.name),
+                cell(&c.service_name),
+                c.model
+            );
+            out.push_str("| Control | Owner | Basis | Provider duty | Your duty | Defaults to watch | Evidence | Sources |\n");
+            out.push_str("|---|---|---|---|---|---|---|---|\n");
+            for cl in &c.cells {
+                let mut your = cl.customer_duty.clone().unwrap_or_default();
+                if let Some(r) = &cl.override_reason {
+                    let _ = write!(your, " (override: {r})");
+                }
+                let sources: Vec<String> = cl
+                    .sources
+                    .iter()
+                    .map(|s| format!("[{}]({})", cell(&s.title), s.url))
+                    .collect();
+                let evidence: Vec<String> = cl
+                    .evidence
+                    .iter()
+                    .map(|e| format!("<{}>", e.link))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    cl.control,
+                    cl.owner.as_str(),
+                    cl.basis.as_str(),
+                    cell(cl.provider_duty.as_deref().unwrap_or("")),
+                    cell(your.trim()),
+                    cell(&cl.defaults.join(" ")),
+                    evidence.join(" "),
+                    sources.join(" "),
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,91 @@
+//! Text helpers shared by the human-readable renderers: display width, padding and word wrapping.
+
+use unicode_width::UnicodeWidthStr;
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Pad `s` with spaces to `w` columns (no truncation).
+pub fn pad(s: &str, w: usize) -> String {
+    let n = width(s);
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+/// Cut `s` to at most `w` columns, ending with an ellipsis when cut.
+pub fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for ch in s.chars() {
+        if width(&out) + 2 > w {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push('…');
+    out
+}
+
+/// Wrap `s` into lines of at most `w` columns (a word longer than `w` gets a line of its own).
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        if !line.is_empty() && width(&line) + 1 + width(word) > w {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Wrap with a first-line prefix and an indent for the following lines.
+pub fn wrap_indented(prefix: &str, s: &str, total: usize) -> String {
+    let indent = " ".repeat(width(prefix));
+    let avail = total.saturating_sub(width(prefix)).max(20);
+    let mut out = String::new();
+    for (i, l) in wrap(s, avail).iter().enumerate() {
+        out.push_str(if i == 0 { prefix } else { &indent });
+        out.push_str(l);
+        out.push('\n');
+    }
+    if out.is_empty() {
+        out.push_str(prefix.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_within_width() {
+        let lines = wrap("one two three four five six seven eight nine ten", 12);
+        assert!(lines.iter().all(|l| width(l) <= 12), "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            "one two three four five six seven eight nine ten"
+        );
+    }
+
+    #[test]
+    fn truncates_with_ellipsis() {
+        assert_eq!(truncate("abcdefghij", 5), "abcd…");
+        assert_eq!(truncate("abc", 5), "abc");
+    }
+}
