@@ -1,0 +1,215 @@
+//! The bundled catalog's own guarantees: lint-clean, complete, sourced, and covering the canonical services.
+
+mod common;
+
+use onus_core::resolve::resolve_service;
+use std::collections::HashSet;
+
+const CONTROLS: &[&str] = &[
+    "physical.datacenter",
+    "physical.hardware",
+    "network.infrastructure",
+    "virtualization.hypervisor",
+    "host.os-patching",
+    "host.hardening",
+    "host.malware-protection",
+    "runtime.patching",
+    "runtime.configuration",
+    "app.code-security",
+    "app.dependencies",
+    "app.vulnerability-scanning",
+    "network.access-control",
+    "network.encryption-in-transit",
+    "network.ddos-protection",
+    "identity.access-policies",
+    "identity.mfa",
+    "identity.access-review",
+    "identity.credentials",
+    "data.classification",
+    "data.encryption-at-rest",
+    "data.key-management",
+    "data.backup",
+    "data.backup-retention",
+    "data.restore-testing",
+    "data.lifecycle",
+    "logging.audit",
+    "logging.access",
+    "logging.retention",
+    "monitoring.threat-detection",
+    "resilience.infrastructure",
+    "resilience.architecture",
+    "ops.incident-response",
+    "ops.configuration-management",
+    "governance.compliance",
+];
+
+pub const CANONICAL: &[&str] = &[
+    "aws:ec2",
+    "aws:rds",
+    "aws:s3",
+    "aws:lambda",
+    "aws:ecs",
+    "aws:eks",
+    "aws:elastic-beanstalk",
+    "aws:dynamodb",
+    "aws:kms",
+    "aws:cloudtrail",
+    "aws:api-gateway",
+    "aws:iam",
+    "azure:virtual-machines",
+    "azure:app-service",
+    "azure:sql-database",
+    "azure:functions",
+    "azure:aks",
+    "azure:blob-storage",
+    "azure:key-vault",
+    "azure:entra-id",
+    "azure:monitor",
+    "gcp:compute-engine",
+    "gcp:cloud-run",
+    "gcp:cloud-sql",
+    "gcp:gke",
+    "gcp:cloud-storage",
+    "gcp:cloud-functions",
+    "gcp:bigquery",
+    "gcp:cloud-audit-logs",
+];
+
+#[test]
+fn bundled_catalog_is_lint_clean() {
+    let (_, diags) = common::bundled();
+    let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    assert!(diags.is_empty(), "{}", text.join("\n"));
+}
+
+#[test]
+fn taxonomy_has_the_35_design_controls_in_order() {
+    let (cat, _) = common::bundled();
+    let ids: Vec<&str> = cat.control_ids().collect();
+    assert_eq!(ids, CONTROLS);
+    for c in &cat.controls {
+        assert!(
+            !c.question.is_empty() && !c.consequence.is_empty() && !c.description.is_empty(),
+            "{}",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn breadth_and_canonical_ids() {
+    let (cat, _) = common::bundled();
+    let count = |p: &str| cat.services.values().filter(|s| s.provider == p).count();
+    assert!(cat.services.len() >= 40, "{} services", cat.services.len());
+    assert!(count("aws") >= 15 && count("azure") >= 12 && count("gcp") >= 12);
+    for id in CANONICAL {
+        assert!(cat.service(id).is_ok(), "canonical service {id} missing");
+    }
+    for (svc, variant) in [
+        ("aws:lambda", "container-image"),
+        ("aws:eks", "auto-mode"),
+        ("gcp:gke", "autopilot"),
+        ("aws:ecs", "fargate"),
+    ] {
+        let s = cat.service(svc).unwrap();
+        assert!(s.variants.contains_key(variant), "{svc}@{variant} missing");
+    }
+}
+
+#[test]
+fn every_service_states_every_control_and_every_cell_has_a_source() {
+    let (cat, _) = common::bundled();
+    for s in cat.services.values() {
+        let missing: Vec<&&str> = CONTROLS
+            .iter()
+            .filter(|c| !s.controls.contains_key(**c))
+            .collect();
+        assert!(missing.is_empty(), "{} does not state {missing:?}", s.id);
+        let mut selections: Vec<Option<&str>> = vec![None];
+        selections.extend(s.variants.keys().map(|k| Some(k.as_str())));
+        for v in selections {
+            for cell in resolve_service(&cat, s, v) {
+                assert!(
+                    !cell.sources.is_empty(),
+                    "{}@{v:?} {} has no source",
+                    s.id,
+                    cell.control
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sources_are_the_providers_own_pages() {
+    let (cat, _) = common::bundled();
+    let own = |provider: &str, host: &str| -> bool {
+        let ok: &[&str] = match provider {
+            "aws" => &["aws.amazon.com", "docs.aws.amazon.com", "repost.aws"],
+            "azure" => &[
+                "learn.microsoft.com",
+                "azure.microsoft.com",
+                "www.microsoft.com",
+                "azure.status.microsoft",
+                "techcommunity.microsoft.com",
+            ],
+            "gcp" => &[
+                "cloud.google.com",
+                "docs.cloud.google.com",
+                "support.google.com",
+                "firebase.google.com",
+                "status.cloud.google.com",
+            ],
+            _ => &[],
+        };
+        ok.iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    };
+    for s in cat.services.values() {
+        for (k, src) in &s.sources {
+            let host = src
+                .url
+                .trim_start_matches("https://")
+                .split('/')
+                .next()
+                .unwrap();
+            assert!(
+                own(&s.provider, host),
+                "{} source {k} is not a {} page: {}",
+                s.id,
+                s.provider,
+                src.url
+            );
+        }
+    }
+}
+
+#[test]
+fn nist_mappings_exist_in_the_rev5_baselines() {
+    // tests/data/nist-800-53r5-baseline-controls.csv: NIST SP 800-53 rev5 baselines (public domain, NIST), via
+    // usnistgov/oscal-content.
+    let csv = std::fs::read_to_string(
+        common::repo().join("tests/data/nist-800-53r5-baseline-controls.csv"),
+    )
+    .unwrap();
+    let known: HashSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(known.len() > 400);
+    let (cat, _) = common::bundled();
+    for c in &cat.controls {
+        let ids = c
+            .frameworks
+            .get("nist-800-53-r5")
+            .unwrap_or_else(|| panic!("{} has no NIST mapping", c.id));
+        for id in ids {
+            assert!(
+                known.contains(id.as_str()),
+                "{}: {id} is not in a rev5 baseline",
+                c.id
+            );
+        }
+    }
+}
