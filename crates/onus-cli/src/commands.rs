@@ -122,7 +122,12 @@ fn who_line(svc: &ServiceEntry, cell: &Cell) -> String {
         let _ = write!(s, " ({})", cell.basis.as_str());
     }
     s.push_str(" — ");
-    let provider = svc.provider.to_uppercase();
+    let provider = match svc.provider.as_str() {
+        "aws" => "AWS".to_string(),
+        "azure" => "Microsoft".to_string(),
+        "gcp" => "Google".to_string(),
+        other => other.to_uppercase(),
+    };
     let mut parts = Vec::new();
     if let Some(p) = &cell.provider_duty {
         if cell.owner != Owner::Customer {
@@ -255,7 +260,7 @@ pub fn explain(ctx: &Ctx, service: &str, control: Option<&str>) -> Result<Output
             })
             .collect();
         out.push_str(&wrap_indented("variants: ", &vs.join("; "), w));
-        if control.is_none() && svc.default_variant.is_some() && variant == svc.default_variant {
+        if ServiceRef::parse(service).variant.is_none() && svc.default_variant.is_some() {
             out.push_str(&wrap_indented(
                 "",
                 "No variant named: the default (the worst case for you) is shown.",
@@ -557,6 +562,8 @@ pub fn catalog_lint(ctx: &Ctx, paths: &[PathBuf]) -> Result<Output> {
             .filter(|d| !d.file.starts_with("<bundled>"))
             .collect()
     };
+    let mut diags = diags;
+    diags.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let code = if errors > 0 { 2 } else { 0 };

@@ -567,7 +567,11 @@ fn validate_service(cat: &Catalog, d: &Doc<ServiceEntry>, diags: &mut Vec<Diagno
                     "`{}` does not state {} control(s): {}",
                     s.id,
                     missing.len(),
-                    missing.join(", ")
+                    if missing.len() > 4 {
+                        format!("{} and {} more", missing[..4].join(", "), missing.len() - 4)
+                    } else {
+                        missing.join(", ")
+                    }
                 ),
             )
             .with_help(format!("the `{}` model's defaults apply to them", s.model)),

@@ -86,8 +86,12 @@ pub fn load<T: DeserializeOwned>(
     }
     let (schema, validator) = kind.compiled();
     let before = diags.len();
+    let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
     for err in validator.iter_errors(&doc.value) {
         let pointer = err.instance_path().as_str().to_string();
+        if let ValidationErrorKind::AdditionalProperties { unexpected } = err.kind() {
+            unknown.push((pointer.clone(), unexpected.clone()));
+        }
         diags.extend(schema_diagnostic(
             schema,
             file,
@@ -99,7 +103,16 @@ pub fn load<T: DeserializeOwned>(
         ));
     }
     diags[before..].sort_by_key(|d| (d.line, d.col));
-    if diags.iter().any(Diagnostic::is_error) {
+    let structural = diags.len() > before;
+    // Unknown fields are reported; drop them so that the rest of the file can still be checked for meaning.
+    for (pointer, keys) in unknown {
+        if let Some(Value::Object(map)) = doc.value.pointer_mut(&pointer) {
+            for k in keys {
+                map.remove(&k);
+            }
+        }
+    }
+    if structural && !validator.is_valid(&doc.value) {
         return (None, diags);
     }
     match serde_json::from_value::<T>(doc.value) {
@@ -210,11 +223,17 @@ fn schema_diagnostic(
                     .join(" or "),
             };
             let found = here.map(json_type).unwrap_or("nothing");
+            let what = if pointer.is_empty() {
+                "the document".to_string()
+            } else {
+                format!("`{field}`")
+            };
+            let found = if found == "null" { "nothing" } else { found };
             vec![Diagnostic::new(
                 Code::InvalidType,
                 file,
                 spans.value(pointer),
-                format!("`{field}` must be {expected}, found {found}"),
+                format!("{what} must be {expected}, found {found}"),
             )]
         }
         ValidationErrorKind::Enum { options } => {

@@ -243,7 +243,8 @@ pub struct CatalogCell {
     /// Why (required for not-applicable and unstated), or any caveat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Keys of the entry's `sources`.
+    /// Keys of the entry's `sources`; at least one.
+    #[serde(default)]
     pub sources: Vec<String>,
 }
 

@@ -272,7 +272,12 @@ pub fn parse_one(file: &str, text: &str) -> (Option<Document>, Vec<Diagnostic>) 
         );
         return (None, diags);
     }
-    (docs.pop(), diags)
+    // An empty file is one empty document, so that it is checked (and rejected) like any other.
+    let doc = docs.pop().unwrap_or_else(|| Document {
+        value: Value::Null,
+        spans: Spans::default(),
+    });
+    (Some(doc), diags)
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.

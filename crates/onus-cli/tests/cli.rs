@@ -1,0 +1,526 @@
+//! End-to-end tests of the `onus` binary: commands, formats, exit codes, and the broken-file corpus.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn onus(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(args)
+        .current_dir(repo())
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+const MINI: &[&str] = &["--catalog", "tests/fixtures/mini-catalog"];
+
+fn mini(args: &[&str]) -> Run {
+    let mut all: Vec<&str> = MINI.to_vec();
+    all.extend_from_slice(args);
+    onus(&all)
+}
+
+// --- output formats, on a small fixed catalog so that the snapshots only move when the renderers do -------------
+
+#[test]
+fn matrix_table() {
+    let r = mini(&["matrix", "tests/fixtures/mini-project"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        r.stdout
+    );
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn matrix_markdown() {
+    let r = mini(&[
+        "matrix",
+        "tests/fixtures/mini-project",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn matrix_csv() {
+    let r = mini(&["matrix", "tests/fixtures/mini-project", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The override's duty starts with `=`: it must reach a spreadsheet as text, not as a formula.
+    assert!(
+        r.stdout
+            .contains(",\"'=SUM(1,2) then export logs older than 90 days\","),
+        "{}",
+        r.stdout
+    );
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn matrix_json() {
+    let r = mini(&["matrix", "tests/fixtures/mini-project", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn who_one_line_and_all_controls() {
+    let r = mini(&["who", "acme:db", "data.backup"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        "customer — you: Turn on daily backups; they are off by default\n"
+    );
+    let r = mini(&["who", "acme:fn@zip"]);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn explain_and_compare() {
+    let r = mini(&["explain", "acme:fn"]);
+    assert_eq!(r.code, 0);
+    insta::assert_snapshot!("explain", r.stdout);
+    let r = mini(&["compare", "acme:db", "acme:fn@zip", "acme:fn@image"]);
+    assert_eq!(r.code, 0);
+    insta::assert_snapshot!("compare", r.stdout);
+}
+
+// --- the bundled catalog and the example -------------------------------------------------------------------------
+
+#[test]
+fn example_matrix_json_validates_against_the_documented_schema() {
+    let r = onus(&["matrix", "examples/shop", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/matrix-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["workloads"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn markdown_and_csv_render_the_same_cells_as_json() {
+    let json: serde_json::Value =
+        serde_json::from_str(&onus(&["matrix", "examples/shop", "--format", "json"]).stdout)
+            .unwrap();
+    let mut cells = Vec::new();
+    for w in json["workloads"].as_array().unwrap() {
+        for c in w["components"].as_array().unwrap() {
+            for cell in c["cells"].as_array().unwrap() {
+                cells.push((
+                    w["name"].as_str().unwrap().to_string(),
+                    c["name"].as_str().unwrap().to_string(),
+                    cell["control"].as_str().unwrap().to_string(),
+                    cell["owner"].as_str().unwrap().to_string(),
+                    cell["basis"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    assert!(cells.len() > 400);
+    // CSV: one row per cell, same order (a duty can hold a line break inside quotes, so parse fields properly).
+    let csv = onus(&["matrix", "examples/shop", "--format", "csv"]).stdout;
+    let rows = parse_csv(&csv);
+    assert_eq!(
+        rows[0][..7],
+        [
+            "workload",
+            "component",
+            "service",
+            "variant",
+            "control",
+            "owner",
+            "basis"
+        ]
+    );
+    let from_csv: Vec<_> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                r[1].clone(),
+                r[4].clone(),
+                r[5].clone(),
+                r[6].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(from_csv, cells);
+    // Markdown: one row per cell in each component's table, same owner and basis.
+    let md = onus(&["matrix", "examples/shop", "--format", "markdown"]).stdout;
+    let mut md_cells = Vec::new();
+    let (mut workload, mut component) = (String::new(), String::new());
+    for line in md.lines() {
+        if let Some(w) = line.strip_prefix("## ") {
+            workload = w.to_string();
+        } else if let Some(c) = line.strip_prefix("### ") {
+            component = c.split(" — ").next().unwrap().to_string();
+        } else if line.starts_with("| `") && !component.is_empty() {
+            let f: Vec<&str> = line.split(" | ").collect();
+            if f.len() >= 3
+                && !f[1].contains(' ')
+                && ["provider", "customer", "shared", "not-applicable"].contains(&f[1])
+            {
+                md_cells.push((
+                    workload.clone(),
+                    component.clone(),
+                    f[0].trim_start_matches("| `")
+                        .trim_end_matches('`')
+                        .to_string(),
+                    f[1].to_string(),
+                    f[2].to_string(),
+                ));
+            }
+        }
+    }
+    assert_eq!(md_cells, cells);
+}
+
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    rows
+}
+
+#[test]
+fn csv_cells_are_safe_in_a_spreadsheet() {
+    let csv = onus(&["matrix", "examples/shop", "--format", "csv"]).stdout;
+    for row in parse_csv(&csv) {
+        for f in row {
+            assert!(
+                !f.starts_with(['=', '+', '-', '@']),
+                "formula-like cell reaches the spreadsheet: {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn who_explain_compare_work_for_every_canonical_service_and_variant() {
+    let list: serde_json::Value =
+        serde_json::from_str(&onus(&["catalog", "list", "--format", "json"]).stdout).unwrap();
+    let canonical = [
+        "aws:ec2",
+        "aws:rds",
+        "aws:s3",
+        "aws:lambda",
+        "aws:ecs",
+        "aws:eks",
+        "aws:elastic-beanstalk",
+        "aws:dynamodb",
+        "aws:kms",
+        "aws:cloudtrail",
+        "aws:api-gateway",
+        "aws:iam",
+        "azure:virtual-machines",
+        "azure:app-service",
+        "azure:sql-database",
+        "azure:functions",
+        "azure:aks",
+        "azure:blob-storage",
+        "azure:key-vault",
+        "azure:entra-id",
+        "azure:monitor",
+        "gcp:compute-engine",
+        "gcp:cloud-run",
+        "gcp:cloud-sql",
+        "gcp:gke",
+        "gcp:cloud-storage",
+        "gcp:cloud-functions",
+        "gcp:bigquery",
+        "gcp:cloud-audit-logs",
+    ];
+    for id in canonical {
+        let entry = list["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        let mut refs = vec![id.to_string()];
+        for v in entry["variants"].as_array().unwrap() {
+            refs.push(format!("{id}@{}", v.as_str().unwrap()));
+        }
+        for r in &refs {
+            let who = onus(&["who", r, "host.os-patching"]);
+            assert_eq!(who.code, 0, "{r}: {}", who.stderr);
+            assert_eq!(who.stdout.lines().count(), 1, "{r}");
+            let json: serde_json::Value = serde_json::from_str(
+                &onus(&["who", r, "data.encryption-at-rest", "--format", "json"]).stdout,
+            )
+            .unwrap();
+            let cell = &json["cells"][0];
+            assert!(
+                cell["owner"].is_string()
+                    && cell["basis"].is_string()
+                    && !cell["sources"].as_array().unwrap().is_empty(),
+                "{r}"
+            );
+            let ex = onus(&["explain", r, "--control", "logging.audit"]);
+            assert_eq!(ex.code, 0, "{r}");
+            assert!(ex.stdout.contains("source: "), "{r}");
+        }
+        let cmp = onus(&["compare", id, "aws:s3", "gcp:cloud-storage"]);
+        assert_eq!(cmp.code, 0, "{id}");
+        let rows = cmp
+            .stdout
+            .lines()
+            .filter(|l| l.contains('.') && !l.starts_with(' '))
+            .count();
+        assert!(rows >= 35, "{id}: {rows} rows");
+    }
+}
+
+#[test]
+fn variants_change_the_answer() {
+    let zip = onus(&[
+        "who",
+        "aws:lambda@zip",
+        "runtime.patching",
+        "--format",
+        "json",
+    ])
+    .stdout;
+    let image = onus(&[
+        "who",
+        "aws:lambda@container-image",
+        "runtime.patching",
+        "--format",
+        "json",
+    ])
+    .stdout;
+    let owner = |s: &str| {
+        serde_json::from_str::<serde_json::Value>(s).unwrap()["cells"][0]["owner"].clone()
+    };
+    assert_ne!(owner(&zip), owner(&image));
+    assert_eq!(owner(&image), "customer");
+}
+
+#[test]
+fn catalog_stats_meets_the_foundation_bar() {
+    let s: serde_json::Value =
+        serde_json::from_str(&onus(&["catalog", "stats", "--format", "json"]).stdout).unwrap();
+    assert!(s["services"].as_u64().unwrap() >= 40);
+    assert_eq!(s["controls"], 35);
+    assert_eq!(s["cells_without_source"], 0);
+    assert!(s["providers"]["aws"].as_u64().unwrap() >= 15);
+    assert!(s["providers"]["azure"].as_u64().unwrap() >= 12);
+    assert!(s["providers"]["gcp"].as_u64().unwrap() >= 12);
+    let lint = onus(&["catalog", "lint"]);
+    assert_eq!(lint.code, 0, "{}", lint.stdout);
+    assert!(
+        lint.stdout.ends_with("0 error(s), 0 warning(s)\n"),
+        "{}",
+        lint.stdout
+    );
+}
+
+// --- bad input ---------------------------------------------------------------------------------------------------
+
+/// Each file under tests/broken is named after the diagnostic code it must produce.
+#[test]
+fn broken_corpus_reports_each_planted_error_with_a_position() {
+    let mut transcript = String::new();
+    let mut cases: Vec<(PathBuf, &str)> = Vec::new();
+    for kind in ["catalog", "manifest"] {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/broken").join(kind))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        cases.extend(entries.into_iter().map(|p| (p, kind)));
+    }
+    assert!(cases.len() >= 25);
+    for (path, kind) in cases {
+        let rel = path
+            .strip_prefix(repo())
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let code = path.file_stem().unwrap().to_string_lossy().to_string();
+        let r = if kind == "catalog" {
+            onus(&["catalog", "lint", &rel])
+        } else {
+            onus(&["matrix", &rel])
+        };
+        let text = if kind == "catalog" {
+            &r.stdout
+        } else {
+            &r.stderr
+        };
+        assert_eq!(r.code, 2, "{rel}: {text}");
+        let expected = if code == "many-errors" {
+            "error[".to_string()
+        } else {
+            format!("error[{code}]")
+        };
+        assert!(
+            text.contains(&expected),
+            "{rel} should report {expected}:\n{text}"
+        );
+        for line in text.lines().filter(|l| l.contains("error[")) {
+            let (place, _) = line.split_once(": error[").unwrap();
+            let parts: Vec<&str> = place.rsplitn(3, ':').collect();
+            assert!(
+                parts.len() == 3
+                    && parts[0].parse::<u32>().is_ok()
+                    && parts[1].parse::<u32>().is_ok(),
+                "no line:col in {line}"
+            );
+            assert!(parts[2].starts_with("tests/broken/"), "{line}");
+        }
+        transcript.push_str(&format!("$ {rel}\n{text}\n"));
+    }
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn one_run_reports_every_problem_in_a_file() {
+    let r = onus(&["catalog", "lint", "tests/broken/catalog/many-errors.yaml"]);
+    for code in [
+        "duplicate-id",
+        "missing-duty",
+        "unknown-source",
+        "missing-source",
+        "unknown-field",
+        "unknown-control",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("error[{code}]")),
+            "{code} missing:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn unreadable_and_odd_input_is_an_error_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("onus-test-odd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&str, &[u8]); 5] = [
+        ("empty.yaml", b""),
+        ("binary.yaml", &[0xff, 0xfe, 0x00, 0x01]),
+        ("list.yaml", b"- a\n- b\n"),
+        ("two-docs.yaml", b"workloads: []\n---\nworkloads: []\n"),
+        (
+            "deep.yaml",
+            b"workloads: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]\n",
+        ),
+    ];
+    for (name, bytes) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let r = onus(&["matrix", p.to_str().unwrap()]);
+        assert_eq!(r.code, 2, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{name}");
+    }
+    let r = onus(&["matrix", dir.join("missing").to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("io-error"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unknown_names_suggest_the_right_one() {
+    let r = onus(&["who", "aws:rdss"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("did you mean `aws:rds`?"), "{}", r.stderr);
+    let r = onus(&["who", "aws:eks@automode"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("aws:eks@auto-mode"), "{}", r.stderr);
+    let r = onus(&["who", "aws:rds", "host.os-patchin"]);
+    assert!(r.stderr.contains("host.os-patching"), "{}", r.stderr);
+    let r = onus(&["matrix", "examples/shop", "--workload", "storefrnt"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean `storefront`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn init_writes_a_manifest_that_resolves_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("onus-test-init-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let r = onus(&[
+        "init",
+        d,
+        "--name",
+        "checkout",
+        "--team",
+        "pay",
+        "--classification",
+        "pci",
+        "--service",
+        "aws:rds",
+        "--service",
+        "api=aws:lambda@zip",
+        "--service",
+        "gcp:bigquery",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let m = onus(&["matrix", d, "--format", "json"]);
+    assert_eq!(m.code, 0, "{}", m.stderr);
+    let v: serde_json::Value = serde_json::from_str(&m.stdout).unwrap();
+    let comps: Vec<&str> = v["workloads"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(comps, ["rds", "api", "bigquery"]);
+    assert_eq!(v["workloads"][0]["classification"], "pci");
+    let again = onus(&["init", d, "--service", "aws:s3"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"));
+    let bad = onus(&["init", d, "--force", "--service", "aws:nope"]);
+    assert_eq!(bad.code, 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
