@@ -98,12 +98,13 @@ pub fn matrix(ctx: &Ctx, path: &Path, only_workload: Option<&str>) -> Result<Out
             return Err(Failure::Usage(format!("unknown workload `{name}`; {hint}")));
         }
     }
+    let mut resolver = resolve::Resolver::new(&cat);
     let mut workloads = Vec::new();
     for w in loaded
         .iter()
         .filter(|w| only_workload.is_none_or(|n| w.workload.name == n))
     {
-        workloads.push(resolve::resolve_workload(&cat, &w.workload)?);
+        workloads.push(resolver.workload(&w.workload)?);
     }
     let report = MatrixReport::new(cat.control_ids().map(str::to_string).collect(), workloads);
     Ok(Output::ok(match ctx.format {

@@ -7,6 +7,8 @@ use crate::catalog::{Catalog, NotFound};
 use crate::model::{Component, DeclaredOwner, EvidenceLink, Owner, ServiceEntry, Source, Workload};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why a cell has the owner it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -47,7 +49,6 @@ pub struct Cell {
     /// The variant whose cell this is, when it differs from the service's.
     pub variant: Option<String>,
     pub override_reason: Option<String>,
-    pub evidence: Vec<EvidenceLink>,
 }
 
 /// Resolve one control for a service, with an optional variant (the service's default variant when `None`).
@@ -98,7 +99,6 @@ pub fn resolve_cell(
             sources,
             variant,
             override_reason: None,
-            evidence: Vec::new(),
         };
     }
     let model = cat.models.get(&service.model);
@@ -123,7 +123,6 @@ pub fn resolve_cell(
                     .unwrap_or_default(),
                 variant: None,
                 override_reason: None,
-                evidence: Vec::new(),
             };
         }
     }
@@ -141,7 +140,6 @@ pub fn resolve_cell(
         sources: Vec::new(),
         variant: None,
         override_reason: None,
-        evidence: Vec::new(),
     }
 }
 
@@ -156,7 +154,7 @@ pub fn resolve_service(cat: &Catalog, service: &ServiceEntry, variant: Option<&s
 /// One component's resolved cells.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ComponentMatrix {
-    pub name: String,
+    pub name: Arc<str>,
     pub service: String,
     pub service_name: String,
     pub provider: String,
@@ -164,7 +162,8 @@ pub struct ComponentMatrix {
     /// The variant in effect (named by the component, or the service's default).
     pub variant: Option<String>,
     pub notes: Option<String>,
-    pub cells: Vec<Cell>,
+    /// One cell per control, in taxonomy order. Shared between components that resolve alike.
+    pub cells: Arc<Vec<Cell>>,
 }
 
 /// The roll-up of one control across a workload's components.
@@ -175,7 +174,7 @@ pub struct RollupCell {
     /// True when any component's cell for this control is `assumed`.
     pub assumed: bool,
     /// Components that put a duty for this control on the customer (customer or shared).
-    pub customer_components: Vec<String>,
+    pub customer_components: Vec<Arc<str>>,
     pub evidence: Vec<EvidenceLink>,
 }
 
@@ -215,21 +214,34 @@ pub fn roll_up(owners: impl IntoIterator<Item = Owner>) -> Owner {
     }
 }
 
-/// Resolve a workload that has been validated against the catalog (see [`crate::manifest::validate`]).
-pub fn resolve_workload(cat: &Catalog, w: &Workload) -> Result<WorkloadMatrix, NotFound> {
-    let mut components = Vec::with_capacity(w.components.len());
-    for comp in &w.components {
-        components.push(resolve_component(cat, w, comp)?);
+/// Resolves workloads against one catalog, resolving each (service, variant) pair once and sharing its cells.
+pub struct Resolver<'c> {
+    cat: &'c Catalog,
+    cache: HashMap<(&'c str, Option<&'c str>), Arc<Vec<Cell>>>,
+}
+
+impl<'c> Resolver<'c> {
+    pub fn new(cat: &'c Catalog) -> Self {
+        Resolver {
+            cat,
+            cache: HashMap::new(),
+        }
     }
-    let rollup = cat
-        .controls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let owners = components.iter().map(|m| m.cells[i].owner);
-            RollupCell {
+
+    /// Resolve a workload that has been validated against the catalog (see [`crate::manifest::load`]).
+    pub fn workload(&mut self, w: &Workload) -> Result<WorkloadMatrix, NotFound> {
+        let mut components = Vec::with_capacity(w.components.len());
+        for comp in &w.components {
+            components.push(self.component(w, comp)?);
+        }
+        let rollup = self
+            .cat
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| RollupCell {
                 control: c.id.clone(),
-                owner: roll_up(owners),
+                owner: roll_up(components.iter().map(|m| m.cells[i].owner)),
                 assumed: components
                     .iter()
                     .any(|m| m.cells[i].basis == Basis::Assumed),
@@ -239,35 +251,41 @@ pub fn resolve_workload(cat: &Catalog, w: &Workload) -> Result<WorkloadMatrix, N
                     .map(|m| m.name.clone())
                     .collect(),
                 evidence: w.evidence.get(&c.id).cloned().unwrap_or_default(),
-            }
+            })
+            .collect();
+        Ok(WorkloadMatrix {
+            name: w.name.clone(),
+            description: w.description.clone(),
+            team: w.owner.team.clone(),
+            on_call: w.owner.on_call.clone(),
+            classification: w.classification.as_str().to_string(),
+            tier: w.tier,
+            components,
+            rollup,
         })
-        .collect();
-    Ok(WorkloadMatrix {
-        name: w.name.clone(),
-        description: w.description.clone(),
-        team: w.owner.team.clone(),
-        on_call: w.owner.on_call.clone(),
-        classification: w.classification.as_str().to_string(),
-        tier: w.tier,
-        components,
-        rollup,
-    })
-}
+    }
 
-fn resolve_component(
-    cat: &Catalog,
-    w: &Workload,
-    comp: &Component,
-) -> Result<ComponentMatrix, NotFound> {
-    let service = cat.service(&comp.service)?;
-    let variant = match &comp.variant {
-        Some(v) => Some(cat.variant(service, v)?.to_string()),
-        None => service.default_variant.clone(),
-    };
-    let mut cells = resolve_service(cat, service, variant.as_deref());
-    for cell in &mut cells {
-        if let Some(o) = w.overrides.get(&cell.control) {
-            if o.components.is_empty() || o.components.iter().any(|c| c == &comp.name) {
+    fn component(&mut self, w: &Workload, comp: &Component) -> Result<ComponentMatrix, NotFound> {
+        let cat = self.cat;
+        let service = cat.service(&comp.service)?;
+        let variant: Option<&'c str> = match &comp.variant {
+            Some(v) => Some(cat.variant(service, v)?),
+            None => service.default_variant.as_deref(),
+        };
+        let shared = self
+            .cache
+            .entry((service.id.as_str(), variant))
+            .or_insert_with(|| Arc::new(resolve_service(cat, service, variant)))
+            .clone();
+        let applies = |o: &crate::model::Override| {
+            o.components.is_empty() || o.components.iter().any(|c| c == &comp.name)
+        };
+        let cells = if w.overrides.values().any(applies) {
+            let mut cells = (*shared).clone();
+            for cell in &mut cells {
+                let Some(o) = w.overrides.get(&cell.control).filter(|o| applies(o)) else {
+                    continue;
+                };
                 cell.owner = o.owner;
                 cell.basis = Basis::Override;
                 cell.override_reason = Some(o.reason.clone());
@@ -283,21 +301,26 @@ fn resolve_component(
                         .map(|g| g.duties.customer.clone());
                 }
             }
-        }
-        if let Some(ev) = w.evidence.get(&cell.control) {
-            cell.evidence = ev.clone();
-        }
+            Arc::new(cells)
+        } else {
+            shared
+        };
+        Ok(ComponentMatrix {
+            name: Arc::from(comp.name.as_str()),
+            service: service.id.clone(),
+            service_name: service.name.clone(),
+            provider: service.provider.clone(),
+            model: service.model.clone(),
+            variant: variant.map(str::to_string),
+            notes: comp.notes.clone(),
+            cells,
+        })
     }
-    Ok(ComponentMatrix {
-        name: comp.name.clone(),
-        service: service.id.clone(),
-        service_name: service.name.clone(),
-        provider: service.provider.clone(),
-        model: service.model.clone(),
-        variant,
-        notes: comp.notes.clone(),
-        cells,
-    })
+}
+
+/// Resolve one workload (see [`Resolver`] to resolve many with shared work).
+pub fn resolve_workload(cat: &Catalog, w: &Workload) -> Result<WorkloadMatrix, NotFound> {
+    Resolver::new(cat).workload(w)
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ fn overrides_apply_to_the_named_components_with_their_reason() {
     let ws = project(&cat);
     let m = resolve_workload(&cat, &ws[0].workload).unwrap();
     let audit = |comp: &str| {
-        let c = m.components.iter().find(|c| c.name == comp).unwrap();
+        let c = m.components.iter().find(|c| &*c.name == comp).unwrap();
         c.cells
             .iter()
             .find(|c| c.control == "logging.audit")
@@ -108,7 +108,10 @@ fn roll_up_follows_the_documented_rule() {
     let r = |id: &str| m.rollup.iter().find(|r| r.control == id).unwrap();
     // host.os-patching: db provider (model), worker provider, api provider (zip), job customer (image) -> customer.
     assert_eq!(r("host.os-patching").owner, Owner::Customer);
-    assert_eq!(r("host.os-patching").customer_components, vec!["job"]);
+    assert_eq!(
+        r("host.os-patching").customer_components,
+        vec![std::sync::Arc::from("job")]
+    );
     // data.backup: customer on db and worker -> customer, with the workload's evidence.
     assert_eq!(r("data.backup").owner, Owner::Customer);
     assert_eq!(r("data.backup").evidence.len(), 1);

@@ -38,10 +38,10 @@ pub fn matrix(report: &MatrixReport) -> String {
     out.push_str("\r\n");
     for w in &report.workloads {
         for c in &w.components {
-            for cl in &c.cells {
+            for (ri, cl) in c.cells.iter().enumerate() {
                 let row = [
                     w.name.as_str(),
-                    c.name.as_str(),
+                    &c.name,
                     c.service.as_str(),
                     c.variant.as_deref().unwrap_or(""),
                     cl.control.as_str(),
@@ -51,7 +51,8 @@ pub fn matrix(report: &MatrixReport) -> String {
                     cl.customer_duty.as_deref().unwrap_or(""),
                     &cl.defaults.join(" | "),
                     cl.override_reason.as_deref().unwrap_or(""),
-                    &cl.evidence
+                    &w.rollup[ri]
+                        .evidence
                         .iter()
                         .map(|e| e.link.as_str())
                         .collect::<Vec<_>>()

@@ -63,7 +63,7 @@ pub fn matrix(report: &MatrixReport) -> String {
             );
             out.push_str("| Control | Owner | Basis | Provider duty | Your duty | Defaults to watch | Evidence | Sources |\n");
             out.push_str("|---|---|---|---|---|---|---|---|\n");
-            for cl in &c.cells {
+            for (ri, cl) in c.cells.iter().enumerate() {
                 let mut your = cl.customer_duty.clone().unwrap_or_default();
                 if let Some(r) = &cl.override_reason {
                     let _ = write!(your, " (override: {r})");
@@ -73,7 +73,7 @@ pub fn matrix(report: &MatrixReport) -> String {
                     .iter()
                     .map(|s| format!("[{}]({})", cell(&s.title), s.url))
                     .collect();
-                let evidence: Vec<String> = cl
+                let evidence: Vec<String> = w.rollup[ri]
                     .evidence
                     .iter()
                     .map(|e| format!("<{}>", e.link))

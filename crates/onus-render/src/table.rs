@@ -135,7 +135,7 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
     let grid = Grid {
         row_header: "CONTROL",
         rows: w.rollup.iter().map(|r| r.control.clone()).collect(),
-        columns: w.components.iter().map(|c| c.name.clone()).collect(),
+        columns: w.components.iter().map(|c| c.name.to_string()).collect(),
         marks: (0..w.rollup.len())
             .map(|ri| {
                 w.components
