@@ -244,38 +244,7 @@ fn csv_cells_are_safe_in_a_spreadsheet() {
 fn who_explain_compare_work_for_every_canonical_service_and_variant() {
     let list: serde_json::Value =
         serde_json::from_str(&onus(&["catalog", "list", "--format", "json"]).stdout).unwrap();
-    let canonical = [
-        "aws:ec2",
-        "aws:rds",
-        "aws:s3",
-        "aws:lambda",
-        "aws:ecs",
-        "aws:eks",
-        "aws:elastic-beanstalk",
-        "aws:dynamodb",
-        "aws:kms",
-        "aws:cloudtrail",
-        "aws:api-gateway",
-        "aws:iam",
-        "azure:virtual-machines",
-        "azure:app-service",
-        "azure:sql-database",
-        "azure:functions",
-        "azure:aks",
-        "azure:blob-storage",
-        "azure:key-vault",
-        "azure:entra-id",
-        "azure:monitor",
-        "gcp:compute-engine",
-        "gcp:cloud-run",
-        "gcp:cloud-sql",
-        "gcp:gke",
-        "gcp:cloud-storage",
-        "gcp:cloud-functions",
-        "gcp:bigquery",
-        "gcp:cloud-audit-logs",
-    ];
-    for id in canonical {
+    for &id in onus_core::catalog::CANONICAL_SERVICES {
         let entry = list["services"]
             .as_array()
             .unwrap()

@@ -68,7 +68,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|(p, t)| SourceFile::new(*p, *t))
         .collect();
-    let (cat, diags) = catalog::build(&[files.clone()]);
+    let (cat, diags) = catalog::build(std::slice::from_ref(&files));
     assert!(diags.iter().all(|d| !d.is_error()));
     let workloads = corpus(&cat, 1000, 50);
     let mut g = c.benchmark_group("resolve");
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("load and validate the bundled catalog", |b| {
-        b.iter(|| black_box(catalog::build(&[files.clone()])))
+        b.iter(|| black_box(catalog::build(std::slice::from_ref(&files))))
     });
     g.finish();
 }

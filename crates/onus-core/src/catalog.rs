@@ -9,6 +9,39 @@ use crate::model::{
 use crate::yaml::Spans;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// The canonical service ids that the bundled catalog always carries (DESIGN.md); aliases may resolve to them.
+pub const CANONICAL_SERVICES: &[&str] = &[
+    "aws:ec2",
+    "aws:rds",
+    "aws:s3",
+    "aws:lambda",
+    "aws:ecs",
+    "aws:eks",
+    "aws:elastic-beanstalk",
+    "aws:dynamodb",
+    "aws:kms",
+    "aws:cloudtrail",
+    "aws:api-gateway",
+    "aws:iam",
+    "azure:virtual-machines",
+    "azure:app-service",
+    "azure:sql-database",
+    "azure:functions",
+    "azure:aks",
+    "azure:blob-storage",
+    "azure:key-vault",
+    "azure:entra-id",
+    "azure:monitor",
+    "gcp:compute-engine",
+    "gcp:cloud-run",
+    "gcp:cloud-sql",
+    "gcp:gke",
+    "gcp:cloud-storage",
+    "gcp:cloud-functions",
+    "gcp:bigquery",
+    "gcp:cloud-audit-logs",
+];
+
 /// One input file: a name to show in diagnostics and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -43,38 +43,6 @@ const CONTROLS: &[&str] = &[
     "governance.compliance",
 ];
 
-pub const CANONICAL: &[&str] = &[
-    "aws:ec2",
-    "aws:rds",
-    "aws:s3",
-    "aws:lambda",
-    "aws:ecs",
-    "aws:eks",
-    "aws:elastic-beanstalk",
-    "aws:dynamodb",
-    "aws:kms",
-    "aws:cloudtrail",
-    "aws:api-gateway",
-    "aws:iam",
-    "azure:virtual-machines",
-    "azure:app-service",
-    "azure:sql-database",
-    "azure:functions",
-    "azure:aks",
-    "azure:blob-storage",
-    "azure:key-vault",
-    "azure:entra-id",
-    "azure:monitor",
-    "gcp:compute-engine",
-    "gcp:cloud-run",
-    "gcp:cloud-sql",
-    "gcp:gke",
-    "gcp:cloud-storage",
-    "gcp:cloud-functions",
-    "gcp:bigquery",
-    "gcp:cloud-audit-logs",
-];
-
 #[test]
 fn bundled_catalog_is_lint_clean() {
     let (_, diags) = common::bundled();
@@ -102,7 +70,7 @@ fn breadth_and_canonical_ids() {
     let count = |p: &str| cat.services.values().filter(|s| s.provider == p).count();
     assert!(cat.services.len() >= 40, "{} services", cat.services.len());
     assert!(count("aws") >= 15 && count("azure") >= 12 && count("gcp") >= 12);
-    for id in CANONICAL {
+    for id in onus_core::catalog::CANONICAL_SERVICES {
         assert!(cat.service(id).is_ok(), "canonical service {id} missing");
     }
     for (svc, variant) in [
