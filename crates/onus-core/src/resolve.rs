@@ -195,22 +195,23 @@ pub struct WorkloadMatrix {
 /// any component shares it, or components disagree; provider only if every applicable component says provider;
 /// not-applicable if no component applies.
 pub fn roll_up(owners: impl IntoIterator<Item = Owner>) -> Owner {
-    let (mut p, mut c, mut s, mut any) = (false, false, false, false);
+    let (mut provider, mut customer, mut shared) = (false, false, false);
     for o in owners {
-        any = true;
         match o {
-            Owner::Provider => p = true,
-            Owner::Customer => c = true,
-            Owner::Shared => s = true,
+            Owner::Provider => provider = true,
+            Owner::Customer => customer = true,
+            Owner::Shared => shared = true,
             Owner::NotApplicable => {}
         }
     }
-    match (c, s, p) {
-        (true, _, _) => Owner::Customer,
-        (false, true, _) => Owner::Shared,
-        (false, false, true) => Owner::Provider,
-        _ if any => Owner::NotApplicable,
-        _ => Owner::NotApplicable,
+    if customer {
+        Owner::Customer
+    } else if shared {
+        Owner::Shared
+    } else if provider {
+        Owner::Provider
+    } else {
+        Owner::NotApplicable
     }
 }
 
