@@ -4,7 +4,7 @@ use crate::load::{self, InputError};
 use onus_core::catalog::{self, Catalog, ServiceRef};
 use onus_core::diag::Diagnostic;
 use onus_core::model::ServiceEntry;
-use onus_core::report::{MatrixReport, SCHEMA_VERSION};
+use onus_core::report::{FrameworkReport, MatrixReport, SCHEMA_VERSION};
 use onus_core::resolve::{self, Basis, Cell};
 use onus_core::Owner;
 use onus_render::table::Grid;
@@ -86,8 +86,23 @@ fn label(svc: &ServiceEntry, variant: &Option<String>) -> String {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-pub fn matrix(ctx: &Ctx, path: &Path, only_workload: Option<&str>) -> Result<Output> {
+pub fn matrix(
+    ctx: &Ctx,
+    path: &Path,
+    only_workload: Option<&str>,
+    framework: Option<&str>,
+) -> Result<Output> {
     let cat = load::catalog(&ctx.catalog_dirs)?;
+    let framework = match framework {
+        None => None,
+        Some(f) => Some(cat.frameworks.iter().find(|x| x.id == f).ok_or_else(|| {
+            let ids: Vec<&str> = cat.frameworks.iter().map(|x| x.id.as_str()).collect();
+            let hint = onus_core::diag::suggest(f, ids.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("frameworks: {}", ids.join(", ")));
+            Failure::Usage(format!("unknown framework `{f}`; {hint}"))
+        })?),
+    };
     let loaded = load::workloads(&cat, path)?;
     if let Some(name) = only_workload {
         if !loaded.iter().any(|w| w.workload.name == name) {
@@ -105,6 +120,15 @@ pub fn matrix(ctx: &Ctx, path: &Path, only_workload: Option<&str>) -> Result<Out
         .filter(|w| only_workload.is_none_or(|n| w.workload.name == n))
     {
         workloads.push(resolver.workload(&w.workload)?);
+    }
+    if let Some(fw) = framework {
+        let report = FrameworkReport::new(&cat, fw, &workloads);
+        return Ok(Output::ok(match ctx.format {
+            Format::Table => table::framework(&report, ctx.width),
+            Format::Markdown => markdown::framework(&report),
+            Format::Csv => csv::framework(&report),
+            Format::Json => json::to_string(&report),
+        }));
     }
     let report = MatrixReport::new(cat.control_ids().map(str::to_string).collect(), workloads);
     Ok(Output::ok(match ctx.format {
@@ -713,5 +737,59 @@ pub fn catalog_controls(ctx: &Ctx) -> Result<Output> {
         out.push('\n');
     }
     let _ = writeln!(out, "{} controls", cat.controls.len());
+    Ok(Output::ok(out))
+}
+
+pub fn catalog_frameworks(ctx: &Ctx) -> Result<Output> {
+    only(ctx, &[Format::Table, Format::Json], "catalog frameworks")?;
+    let cat = load::catalog(&ctx.catalog_dirs)?;
+    let rows: Vec<(&onus_core::model::Framework, usize, usize)> = cat
+        .frameworks
+        .iter()
+        .map(|f| {
+            let mapped = cat
+                .controls
+                .iter()
+                .filter(|c| c.frameworks.get(&f.id).is_some_and(|v| !v.is_empty()))
+                .count();
+            let mut reqs: Vec<&String> = cat
+                .controls
+                .iter()
+                .flat_map(|c| c.frameworks.get(&f.id).into_iter().flatten())
+                .collect();
+            reqs.sort();
+            reqs.dedup();
+            (f, mapped, reqs.len())
+        })
+        .collect();
+    if ctx.format == Format::Json {
+        return Ok(Output::ok(json::to_string(&json!({
+            "schema_version": SCHEMA_VERSION,
+            "kind": "frameworks",
+            "controls": cat.controls.len(),
+            "frameworks": rows.iter().map(|(f, mapped, reqs)| json!({
+                "id": f.id, "name": f.name, "url": f.url,
+                "controls_mapped": mapped, "requirements": reqs,
+            })).collect::<Vec<_>>(),
+        }))));
+    }
+    let idw = rows.iter().map(|(f, _, _)| width(&f.id)).max().unwrap_or(2) + 2;
+    let mut out = format!(
+        "{}{:<10}{:<14}NAME\n",
+        pad("ID", idw),
+        "CONTROLS",
+        "REQUIREMENTS"
+    );
+    for (f, mapped, reqs) in &rows {
+        let line = format!(
+            "{}{:<10}{:<14}{}",
+            pad(&f.id, idw),
+            format!("{mapped}/{}", cat.controls.len()),
+            reqs,
+            f.name
+        );
+        out.push_str(&truncate(&line, ctx.width));
+        out.push('\n');
+    }
     Ok(Output::ok(out))
 }

@@ -40,6 +40,9 @@ enum Command {
         /// Only this workload.
         #[arg(long, short)]
         workload: Option<String>,
+        /// Group the matrix by this framework's requirements (see `onus catalog frameworks`).
+        #[arg(long)]
+        framework: Option<String>,
     },
     /// One-line answer: who owns a control on a service, and your duty.
     Who {
@@ -90,6 +93,8 @@ enum CatalogCommand {
     Stats,
     /// The control taxonomy.
     Controls,
+    /// The compliance frameworks and how many controls map onto each.
+    Frameworks,
 }
 
 fn main() -> ExitCode {
@@ -112,7 +117,11 @@ fn main() -> ExitCode {
         width: terminal_width(),
     };
     let result = match cli.command {
-        Command::Matrix { path, workload } => commands::matrix(&ctx, &path, workload.as_deref()),
+        Command::Matrix {
+            path,
+            workload,
+            framework,
+        } => commands::matrix(&ctx, &path, workload.as_deref(), framework.as_deref()),
         Command::Who { service, control } => commands::who(&ctx, &service, control.as_deref()),
         Command::Explain { service, control } => {
             commands::explain(&ctx, &service, control.as_deref())
@@ -126,6 +135,7 @@ fn main() -> ExitCode {
             CatalogCommand::Lint { paths } => commands::catalog_lint(&ctx, &paths),
             CatalogCommand::Stats => commands::catalog_stats(&ctx),
             CatalogCommand::Controls => commands::catalog_controls(&ctx),
+            CatalogCommand::Frameworks => commands::catalog_frameworks(&ctx),
         },
         Command::Init(args) => init::run(&ctx, &args),
     };

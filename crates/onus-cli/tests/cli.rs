@@ -493,3 +493,49 @@ fn init_writes_a_manifest_that_resolves_and_never_overwrites() {
     assert_eq!(bad.code, 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn matrix_by_framework_groups_requirements() {
+    let r = onus(&[
+        "matrix",
+        "examples/shop",
+        "--framework",
+        "pci-dss-4.0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["kind"], "matrix-by-framework");
+    let reqs = v["workloads"][0]["requirements"].as_array().unwrap();
+    let req = |id: &str| {
+        reqs.iter()
+            .find(|r| r["requirement"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    // 8.4.2 (MFA) maps to identity.mfa, which is the customer's on every service of the storefront.
+    assert_eq!(req("8.4.2")["owner"], "customer");
+    assert_eq!(req("8.4.2")["controls"][0]["control"], "identity.mfa");
+    // Requirements are in natural order.
+    let ids: Vec<&str> = reqs
+        .iter()
+        .map(|r| r["requirement"].as_str().unwrap())
+        .collect();
+    let pos = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+    assert!(pos("2.2.1") < pos("10.2.1"));
+    let bad = onus(&["matrix", "examples/shop", "--framework", "pci-dss-40"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean `pci-dss-4.0`?"),
+        "{}",
+        bad.stderr
+    );
+    let list = onus(&["catalog", "frameworks", "--format", "json"]);
+    let l: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(l["frameworks"].as_array().unwrap().len(), 7);
+    assert!(l["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["controls_mapped"] == 35));
+}

@@ -4,7 +4,8 @@
 use crate::diag::{suggest, Code, Diagnostic, Pos};
 use crate::doc::{self, Doc, Kind};
 use crate::model::{
-    CatalogCell, Control, ControlSet, DeclaredOwner, Layer, ModelSet, ServiceEntry, ServiceModel,
+    CatalogCell, Control, ControlSet, DeclaredOwner, Framework, Layer, ModelSet, ServiceEntry,
+    ServiceModel,
 };
 use crate::yaml::Spans;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -65,6 +66,7 @@ impl SourceFile {
 /// A validated catalog.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    pub frameworks: Vec<Framework>,
     pub layers: Vec<Layer>,
     pub controls: Vec<Control>,
     pub models: BTreeMap<String, ServiceModel>,
@@ -222,6 +224,11 @@ pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
     // Controls: ids unique, layers known.
     let mut control_pos: HashMap<String, (String, Pos)> = HashMap::new();
     for d in &control_docs {
+        for f in &d.value.frameworks {
+            if !cat.frameworks.iter().any(|x| x.id == f.id) {
+                cat.frameworks.push(f.clone());
+            }
+        }
         for l in &d.value.layers {
             if !cat.layers.iter().any(|x| x.id == l.id) {
                 cat.layers.push(l.clone());
@@ -267,6 +274,24 @@ pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
                             .join(", ")
                     )),
                 );
+            }
+            for fw in c.frameworks.keys() {
+                if !cat.frameworks.iter().any(|f| &f.id == fw) {
+                    let d2 = Diagnostic::new(
+                        Code::InvalidValue,
+                        &d.file,
+                        d.spans.key(&format!("/controls/{i}/frameworks/{fw}")),
+                        format!("control `{}` maps to undeclared framework `{fw}`", c.id),
+                    );
+                    diags.push(
+                        match suggest(fw, cat.frameworks.iter().map(|f| f.id.as_str())) {
+                            Some(s) => d2.with_help(format!("did you mean `{s}`?")),
+                            None => {
+                                d2.with_help("declare it under `frameworks:` with id, name and url")
+                            }
+                        },
+                    );
+                }
             }
             control_pos.insert(c.id.clone(), (d.file.clone(), pos));
             cat.control_index.insert(c.id.clone(), cat.controls.len());

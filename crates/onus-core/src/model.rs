@@ -64,9 +64,21 @@ impl DeclaredOwner {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[schemars(title = "onus control set")]
 pub struct ControlSet {
+    /// The compliance frameworks that controls map onto.
+    #[serde(default)]
+    pub frameworks: Vec<Framework>,
     /// The layers, bottom to top; every control names one.
     pub layers: Vec<Layer>,
     pub controls: Vec<Control>,
+}
+
+/// A compliance framework (NIST SP 800-53, PCI DSS, ...).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Framework {
+    pub id: String,
+    pub name: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -181,3 +181,69 @@ fn nist_mappings_exist_in_the_rev5_baselines() {
         }
     }
 }
+
+#[test]
+fn every_control_maps_to_all_seven_frameworks_with_well_formed_ids() {
+    let (cat, _) = common::bundled();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let dotted = |s: &str| s.split('.').all(|p| digits(p)) && s.contains('.');
+    let checks: [(&str, &dyn Fn(&str) -> bool); 7] = [
+        ("nist-800-53-r5", &|_: &str| true), // checked against the baselines file in its own test
+        ("iso-27001-2022", &|s: &str| {
+            s.split_once('.')
+                .is_some_and(|(a, b)| ["5", "6", "7", "8"].contains(&a) && digits(b))
+        }),
+        ("soc2-2017", &|s: &str| {
+            ["CC", "A", "C", "PI", "P"].iter().any(|p| {
+                s.strip_prefix(p)
+                    .and_then(|r| r.split_once('.'))
+                    .is_some_and(|(a, b)| digits(a) && digits(b))
+            })
+        }),
+        ("pci-dss-4.0", &|s: &str| {
+            dotted(s)
+                && s.split('.')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| (1..=12).contains(&n))
+        }),
+        ("hipaa-security-rule", &|s: &str| {
+            ["164.308(", "164.310(", "164.312(", "164.314(", "164.316("]
+                .iter()
+                .any(|p| s.starts_with(p))
+                && s.ends_with(')')
+        }),
+        ("cis-v8", &|s: &str| {
+            dotted(s)
+                && s.split('.')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| (1..=18).contains(&n))
+        }),
+        ("csa-ccm-v4", &|s: &str| {
+            const DOMAINS: &[&str] = &[
+                "A&A", "AIS", "BCR", "CCC", "CEK", "DCS", "DSP", "GRC", "HRS", "IAM", "IPY", "IVS",
+                "LOG", "SEF", "STA", "TVM", "UEM",
+            ];
+            s.split_once('-')
+                .is_some_and(|(d, n)| DOMAINS.contains(&d) && n.len() == 2 && digits(n))
+        }),
+    ];
+    assert_eq!(cat.frameworks.len(), 7);
+    for (fw, ok) in checks {
+        assert!(
+            cat.frameworks.iter().any(|f| f.id == fw),
+            "{fw} not declared"
+        );
+        for c in &cat.controls {
+            let ids = c
+                .frameworks
+                .get(fw)
+                .unwrap_or_else(|| panic!("{} has no {fw} mapping", c.id));
+            assert!(!ids.is_empty(), "{} has an empty {fw} mapping", c.id);
+            for id in ids {
+                assert!(ok(id), "{}: `{id}` is not a well-formed {fw} id", c.id);
+            }
+        }
+    }
+}

@@ -85,3 +85,26 @@ mod tests {
         assert_eq!(field("plain"), "plain");
     }
 }
+
+pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
+    let mut out = String::from("workload,framework,requirement,requirement_owner,control,control_owner,assumed,evidence\r\n");
+    for w in &report.workloads {
+        for r in &w.requirements {
+            for c in &r.controls {
+                let row = [
+                    w.name.as_str(),
+                    report.framework.id.as_str(),
+                    r.requirement.as_str(),
+                    r.owner.as_str(),
+                    c.control.as_str(),
+                    c.owner.as_str(),
+                    if c.assumed { "true" } else { "false" },
+                    &c.evidence.to_string(),
+                ];
+                out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+                out.push_str("\r\n");
+            }
+        }
+    }
+    out
+}

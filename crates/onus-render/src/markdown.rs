@@ -95,3 +95,26 @@ pub fn matrix(report: &MatrixReport) -> String {
     }
     out
 }
+
+pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
+    let mut out = format!("# {}\n", cell(&report.framework.name));
+    for w in &report.workloads {
+        let _ = writeln!(out, "\n## {}\n", cell(&w.name));
+        out.push_str("| Requirement | Owner | Controls |\n|---|---|---|\n");
+        for r in &w.requirements {
+            let controls: Vec<String> = r
+                .controls
+                .iter()
+                .map(|c| format!("`{}` {}", c.control, c.owner.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&r.requirement),
+                rollup_label(r.owner, r.assumed),
+                controls.join(", ")
+            );
+        }
+    }
+    out
+}

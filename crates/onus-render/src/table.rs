@@ -223,3 +223,37 @@ mod tests {
         assert!(narrow.lines().all(|l| width(l) <= 40), "{narrow}");
     }
 }
+
+/// A matrix grouped by a framework's requirements, for people.
+pub fn framework(report: &onus_core::report::FrameworkReport, total: usize) -> String {
+    let mut out = String::new();
+    for (i, w) in report.workloads.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{} — {}", w.name, report.framework.name);
+        let rw = w
+            .requirements
+            .iter()
+            .map(|r| width(&r.requirement))
+            .max()
+            .unwrap_or(0)
+            .max(11)
+            + 2;
+        let _ = writeln!(out, "{}{:<11}CONTROLS", pad("REQUIREMENT", rw), "OWNER");
+        for r in &w.requirements {
+            let controls: Vec<String> = r
+                .controls
+                .iter()
+                .map(|c| format!("{} {}", c.control, crate::owner_letter(c.owner)))
+                .collect();
+            let prefix = format!(
+                "{}{:<11}",
+                pad(&r.requirement, rw),
+                rollup_label(r.owner, r.assumed)
+            );
+            out.push_str(&wrap_indented(&prefix, &controls.join(", "), total));
+        }
+    }
+    out
+}
