@@ -71,21 +71,6 @@ pub fn matrix(report: &MatrixReport) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn formulas_are_neutralised_and_quotes_escaped() {
-        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(field("+1"), "'+1");
-        assert_eq!(field("-2"), "'-2");
-        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("plain"), "plain");
-    }
-}
-
 pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
     let mut out = String::from("workload,framework,requirement,requirement_owner,control,control_owner,assumed,evidence\r\n");
     for w in &report.workloads {
@@ -107,4 +92,19 @@ pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn formulas_are_neutralised_and_quotes_escaped() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-2"), "'-2");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("plain"), "plain");
+    }
 }

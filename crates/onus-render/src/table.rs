@@ -200,31 +200,6 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_numbers_columns_when_they_do_not_fit() {
-        let g = Grid {
-            row_header: "CONTROL",
-            rows: vec!["a.b".into()],
-            columns: vec![
-                "a-very-long-component-name".into(),
-                "another-long-component-name".into(),
-            ],
-            marks: vec![vec!["P".into(), "C".into()]],
-            summary: Some(("WORKLOAD", vec!["customer".into()])),
-        };
-        let wide = g.render(200);
-        assert!(wide.contains("a-very-long-component-name another-long-component-name"));
-        let narrow = g.render(40);
-        assert!(narrow.contains("   1  a-very-long-component-name"));
-        assert!(narrow.lines().all(|l| width(l) <= 40), "{narrow}");
-    }
-}
-
-/// A matrix grouped by a framework's requirements, for people.
 pub fn framework(report: &onus_core::report::FrameworkReport, total: usize) -> String {
     let mut out = String::new();
     for (i, w) in report.workloads.iter().enumerate() {
@@ -257,3 +232,29 @@ pub fn framework(report: &onus_core::report::FrameworkReport, total: usize) -> S
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_numbers_columns_when_they_do_not_fit() {
+        let g = Grid {
+            row_header: "CONTROL",
+            rows: vec!["a.b".into()],
+            columns: vec![
+                "a-very-long-component-name".into(),
+                "another-long-component-name".into(),
+            ],
+            marks: vec![vec!["P".into(), "C".into()]],
+            summary: Some(("WORKLOAD", vec!["customer".into()])),
+        };
+        let wide = g.render(200);
+        assert!(wide.contains("a-very-long-component-name another-long-component-name"));
+        let narrow = g.render(40);
+        assert!(narrow.contains("   1  a-very-long-component-name"));
+        assert!(narrow.lines().all(|l| width(l) <= 40), "{narrow}");
+    }
+}
+
+/// A matrix grouped by a framework's requirements, for people.
