@@ -200,6 +200,7 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
     }
 }
 
+/// A matrix grouped by a framework's requirements, for people.
 pub fn framework(report: &onus_core::report::FrameworkReport, total: usize) -> String {
     let mut out = String::new();
     for (i, w) in report.workloads.iter().enumerate() {
@@ -256,5 +257,3 @@ mod tests {
         assert!(narrow.lines().all(|l| width(l) <= 40), "{narrow}");
     }
 }
-
-/// A matrix grouped by a framework's requirements, for people.
