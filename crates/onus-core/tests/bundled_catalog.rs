@@ -186,8 +186,9 @@ fn nist_mappings_exist_in_the_rev5_baselines() {
 fn every_control_maps_to_all_seven_frameworks_with_well_formed_ids() {
     let (cat, _) = common::bundled();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let dotted = |s: &str| s.split('.').all(|p| digits(p)) && s.contains('.');
-    let checks: [(&str, &dyn Fn(&str) -> bool); 7] = [
+    let dotted = |s: &str| s.split('.').all(&digits) && s.contains('.');
+    type Check<'a> = (&'a str, &'a dyn Fn(&str) -> bool);
+    let checks: [Check; 7] = [
         ("nist-800-53-r5", &|_: &str| true), // checked against the baselines file in its own test
         ("iso-27001-2022", &|s: &str| {
             s.split_once('.')
