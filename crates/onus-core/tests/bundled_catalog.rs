@@ -113,7 +113,12 @@ fn sources_are_the_providers_own_pages() {
     let (cat, _) = common::bundled();
     let own = |provider: &str, host: &str| -> bool {
         let ok: &[&str] = match provider {
-            "aws" => &["aws.amazon.com", "docs.aws.amazon.com", "repost.aws"],
+            "aws" => &[
+                "aws.amazon.com",
+                "docs.aws.amazon.com",
+                "docs.amazonaws.cn",
+                "repost.aws",
+            ],
             "azure" => &[
                 "learn.microsoft.com",
                 "azure.microsoft.com",
