@@ -577,7 +577,7 @@ pub fn catalog_lint(ctx: &Ctx, paths: &[PathBuf]) -> Result<Output> {
         linted_files += layer.len();
         load::push_layer(&mut layers, layer);
     }
-    let (_, diags) = catalog::build(&layers);
+    let (_, diags) = catalog::build_as_of(&layers, Some(&today()));
     // When linting given files, report only on them: the bundled catalog has its own test.
     let diags: Vec<Diagnostic> = if paths.is_empty() {
         diags
@@ -792,4 +792,46 @@ pub fn catalog_frameworks(ctx: &Ctx) -> Result<Output> {
         out.push('\n');
     }
     Ok(Output::ok(out))
+}
+
+/// Today's date, YYYY-MM-DD (UTC), or `ONUS_TODAY` when set (for reproducible runs and tests).
+pub fn today() -> String {
+    if let Ok(d) = std::env::var("ONUS_TODAY") {
+        if catalog::valid_date(&d) {
+            return d;
+        }
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn days_to_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_785), (2026, 11, 28));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
 }

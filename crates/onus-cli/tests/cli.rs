@@ -22,6 +22,7 @@ fn onus(args: &[&str]) -> Run {
         .current_dir(repo())
         .env("COLUMNS", "80")
         .env("NO_COLOR", "1")
+        .env("ONUS_TODAY", "2026-11-28")
         .output()
         .unwrap();
     Run {
@@ -77,6 +78,85 @@ fn matrix_csv() {
         r.stdout
     );
     insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn matrix_by_framework_shows_template_requirements() {
+    let r = mini(&[
+        "matrix",
+        "tests/fixtures/mini-project",
+        "--framework",
+        "demo-1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn the_example_shows_template_raised_requirements() {
+    // The storefront is `pci`: its PCI DSS view carries the pci template's requirements on their requirement ids.
+    let r = onus(&[
+        "matrix",
+        "examples/shop",
+        "--framework",
+        "pci-dss-4.0",
+        "--workload",
+        "storefront",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let row = |id: &str| {
+        let start = r
+            .stdout
+            .find(&format!("\n{id} "))
+            .unwrap_or_else(|| panic!("no row {id}:\n{}", r.stdout));
+        r.stdout[start + 1..]
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        row("10.5.1").contains("+ classification:pci log-retention-days=365"),
+        "{}",
+        row("10.5.1")
+    );
+    assert!(
+        row("8.4.2").contains("+ classification:pci mfa-required"),
+        "{}",
+        row("8.4.2")
+    );
+    // The analytics workload is `pii` with the data-residency overlay.
+    let r = onus(&[
+        "matrix",
+        "examples/shop",
+        "--workload",
+        "analytics",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let w = &v["workloads"][0];
+    assert_eq!(w["templates"][0], "classification:pii");
+    let km = w["rollup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "data.key-management")
+        .unwrap();
+    assert_eq!(km["requirements"][0]["kind"], "customer-managed-keys");
+    assert_eq!(km["requirements"][0]["template"], "classification:pii");
+    let lifecycle = w["rollup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "data.lifecycle")
+        .unwrap();
+    assert!(lifecycle["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|q| q["template"] == "overlay:data-residency"));
 }
 
 #[test]
@@ -386,6 +466,22 @@ fn broken_corpus_reports_each_planted_error_with_a_position() {
         transcript.push_str(&format!("$ {rel}\n{text}\n"));
     }
     insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn lint_warns_about_sources_not_checked_for_18_months() {
+    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(["catalog", "lint", "tests/fixtures/mini-catalog"])
+        .current_dir(repo())
+        .env("ONUS_TODAY", "2028-05-01")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail: {stdout}");
+    assert!(
+        stdout.contains("acme/db.yaml:8:86: warning[stale-source]: source `https://docs.acme.example/db/ops` was last checked 18 months ago (2026-11-01)"),
+        "{stdout}"
+    );
 }
 
 #[test]

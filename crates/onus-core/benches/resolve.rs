@@ -58,6 +58,7 @@ fn corpus(cat: &onus_core::Catalog, workloads: usize, components: usize) -> Vec<
                 escalation: None,
                 review: None,
                 paths: Vec::new(),
+                overlays: vec!["data-residency".into()],
             }
         })
         .collect()

@@ -5,7 +5,7 @@ use crate::diag::{suggest, Code, Diagnostic, Pos};
 use crate::doc::{self, Doc, Kind};
 use crate::model::{
     CatalogCell, Control, ControlSet, DeclaredOwner, Framework, Layer, ModelSet, ServiceEntry,
-    ServiceModel,
+    ServiceModel, Template, TemplateSet,
 };
 use crate::yaml::Spans;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -73,6 +73,8 @@ pub struct Catalog {
     pub services: BTreeMap<String, ServiceEntry>,
     /// Where each service was defined.
     pub origins: BTreeMap<String, String>,
+    /// Classification, tier and overlay templates, with `extends` already folded in.
+    pub templates: TemplateSet,
     names: HashMap<String, String>,
     control_index: HashMap<String, usize>,
 }
@@ -191,10 +193,17 @@ impl Catalog {
 /// Build a catalog from layers of files: the first is the base (must hold `controls.yaml` and `models.yaml`), each
 /// later layer adds services, controls and models, and replaces services that have the same id.
 pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
+    build_as_of(layers, None)
+}
+
+/// [`build`], and also warn about sources last checked more than 18 months before `today` (YYYY-MM-DD).
+pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog, Vec<Diagnostic>) {
+    let today = today.and_then(parse_date);
     let mut diags = Vec::new();
     let mut cat = Catalog::default();
     let mut control_docs: Vec<Doc<ControlSet>> = Vec::new();
     let mut model_docs: Vec<Doc<ModelSet>> = Vec::new();
+    let mut template_docs: Vec<Doc<TemplateSet>> = Vec::new();
     let mut service_layers: Vec<Vec<Doc<ServiceEntry>>> = Vec::new();
 
     for layer in layers {
@@ -210,6 +219,11 @@ pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
                     let (d, ds) = doc::load::<ModelSet>(Kind::Models, &f.path, &f.text);
                     diags.extend(ds);
                     model_docs.extend(d);
+                }
+                "templates.yaml" | "templates.yml" => {
+                    let (d, ds) = doc::load::<TemplateSet>(Kind::Templates, &f.path, &f.text);
+                    diags.extend(ds);
+                    template_docs.extend(d);
                 }
                 _ => {
                     let (d, ds) = doc::load::<ServiceEntry>(Kind::Service, &f.path, &f.text);
@@ -322,18 +336,40 @@ pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
             for (provider, list) in &m.sources {
                 for (i, s) in list.iter().enumerate() {
                     let ptr = format!("/models/{mid}/sources/{provider}/{i}");
-                    check_source(&mut diags, &d.file, &d.spans, &ptr, &s.url, &s.checked);
+                    check_source(
+                        &mut diags, &d.file, &d.spans, &ptr, &s.url, &s.checked, today,
+                    );
                 }
             }
             cat.models.insert(mid.clone(), m.clone());
         }
     }
 
+    // Templates: later files replace earlier templates of the same name; then `extends` is folded in.
+    let mut raw = TemplateSet::default();
+    for d in &template_docs {
+        validate_templates(&cat, d, &mut diags);
+        for (section, into) in [
+            (&d.value.classifications, &mut raw.classifications),
+            (&d.value.tiers, &mut raw.tiers),
+            (&d.value.overlays, &mut raw.overlays),
+        ] {
+            for (k, t) in section {
+                into.insert(k.clone(), t.clone());
+            }
+        }
+    }
+    cat.templates = TemplateSet {
+        classifications: flatten_templates(&raw.classifications),
+        tiers: flatten_templates(&raw.tiers),
+        overlays: flatten_templates(&raw.overlays),
+    };
+
     // Services, layer by layer.
     for (layer_no, services) in service_layers.iter().enumerate() {
         let mut in_layer: HashMap<String, (String, Pos)> = HashMap::new();
         for d in services {
-            validate_service(&cat, d, &mut diags);
+            validate_service(&cat, d, &mut diags, today);
             let id = d.value.id.to_ascii_lowercase();
             let pos = d.spans.value("/id");
             if let Some((f, p)) = in_layer.get(&id) {
@@ -391,6 +427,181 @@ pub fn build(layers: &[Vec<SourceFile>]) -> (Catalog, Vec<Diagnostic>) {
     (cat, diags)
 }
 
+/// Fold each template's `extends` chain into it (parents' requirements first). Cycles and unknown parents are
+/// reported by [`validate_templates`]; here they simply stop the chain.
+fn flatten_templates(section: &BTreeMap<String, Template>) -> BTreeMap<String, Template> {
+    section
+        .iter()
+        .map(|(k, t)| {
+            let mut chain = vec![t];
+            let mut seen: HashSet<&str> = HashSet::from([k.as_str()]);
+            let mut cur = t;
+            while let Some(p) = cur.extends.as_deref() {
+                match section.get(p) {
+                    Some(parent) if seen.insert(p) => {
+                        chain.push(parent);
+                        cur = parent;
+                    }
+                    _ => break,
+                }
+            }
+            let mut flat = t.clone();
+            flat.requires.clear();
+            flat.requirements.clear();
+            flat.review_cadence_days = chain.iter().find_map(|t| t.review_cadence_days);
+            for t in chain.iter().rev() {
+                for c in &t.requires {
+                    if !flat.requires.contains(c) {
+                        flat.requires.push(c.clone());
+                    }
+                }
+                for r in &t.requirements {
+                    // A child's requirement of the same control and kind replaces its parent's.
+                    flat.requirements
+                        .retain(|x| !(x.control == r.control && x.kind == r.kind));
+                    flat.requirements.push(r.clone());
+                }
+            }
+            (k.clone(), flat)
+        })
+        .collect()
+}
+
+/// The classifications a workload can declare (model::Classification).
+const CLASSIFICATIONS: &[&str] = &["public", "internal", "confidential", "pii", "phi", "pci"];
+
+fn validate_templates(cat: &Catalog, d: &Doc<TemplateSet>, diags: &mut Vec<Diagnostic>) {
+    let file = d.file.as_str();
+    for (section, map) in [
+        ("classifications", &d.value.classifications),
+        ("tiers", &d.value.tiers),
+        ("overlays", &d.value.overlays),
+    ] {
+        for (name, t) in map {
+            let base = format!("/{section}/{name}");
+            let bad_key = match section {
+                "classifications" => !CLASSIFICATIONS.contains(&name.as_str()),
+                "tiers" => !matches!(name.as_str(), "1" | "2" | "3" | "4"),
+                _ => !kebab(name),
+            };
+            if bad_key {
+                let help = match section {
+                    "classifications" => {
+                        format!("classifications are: {}", CLASSIFICATIONS.join(", "))
+                    }
+                    "tiers" => "tiers are \"1\" (most critical) to \"4\"".to_string(),
+                    _ => "overlay names are lower-case kebab-case".to_string(),
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        file,
+                        d.spans.key(&base),
+                        format!("`{name}` is not a valid key under `{section}`"),
+                    )
+                    .with_help(help),
+                );
+            }
+            if let Some(p) = &t.extends {
+                let mut cur = p.as_str();
+                let mut steps = 0;
+                let problem = loop {
+                    if cur == name {
+                        break Some(format!("template `{name}` extends itself through `{p}`"));
+                    }
+                    match map.get(cur) {
+                        None => break Some(format!("template `{name}` extends unknown `{cur}`")),
+                        Some(next) => match next.extends.as_deref() {
+                            Some(n) if steps < map.len() => {
+                                cur = n;
+                                steps += 1;
+                            }
+                            _ => break None,
+                        },
+                    }
+                };
+                if let Some(msg) = problem {
+                    let d2 = Diagnostic::new(
+                        Code::UnknownTemplate,
+                        file,
+                        d.spans.value(&format!("{base}/extends")),
+                        msg,
+                    );
+                    diags.push(match suggest(p, map.keys().map(String::as_str)) {
+                        Some(s) if s != name && s != p => {
+                            d2.with_help(format!("did you mean `{s}`?"))
+                        }
+                        _ => {
+                            d2.with_help(format!("`extends` names another entry under `{section}`"))
+                        }
+                    });
+                }
+            }
+            for (i, c) in t.requires.iter().enumerate() {
+                if cat.control(c).is_none() {
+                    diags.push(unknown_control(
+                        cat,
+                        file,
+                        d.spans.value(&format!("{base}/requires/{i}")),
+                        c,
+                    ));
+                }
+            }
+            for (i, r) in t.requirements.iter().enumerate() {
+                let ptr = format!("{base}/requirements/{i}");
+                if cat.control(&r.control).is_none() {
+                    diags.push(unknown_control(
+                        cat,
+                        file,
+                        d.spans.value(&format!("{ptr}/control")),
+                        &r.control,
+                    ));
+                }
+                match (r.kind.takes_days(), r.value) {
+                    (true, None) | (true, Some(0)) => diags.push(
+                        Diagnostic::new(
+                            Code::MissingField,
+                            file,
+                            d.spans.value(&format!("{ptr}/kind")),
+                            format!(
+                                "requirement `{}` needs a `value`: a number of days, at least 1",
+                                r.kind.as_str()
+                            ),
+                        )
+                        .with_help("e.g. `value: 365`"),
+                    ),
+                    (false, Some(_)) => diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            file,
+                            d.spans.value(&format!("{ptr}/value")),
+                            format!("requirement `{}` takes no `value`", r.kind.as_str()),
+                        )
+                        .with_help("only the `*-days` kinds take a number of days"),
+                    ),
+                    _ => {}
+                }
+                for fw in r.frameworks.keys() {
+                    if !cat.frameworks.iter().any(|f| &f.id == fw) {
+                        let d2 = Diagnostic::new(
+                            Code::InvalidValue,
+                            file,
+                            d.spans.key(&format!("{ptr}/frameworks/{fw}")),
+                            format!("unknown framework `{fw}`"),
+                        );
+                        diags.push(
+                            match suggest(fw, cat.frameworks.iter().map(|f| f.id.as_str())) {
+                                Some(s) => d2.with_help(format!("did you mean `{s}`?")),
+                                None => d2.with_help("run `onus catalog frameworks` for the list"),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn valid_control_id(id: &str) -> bool {
     let Some((layer, name)) = id.split_once('.') else {
         return false;
@@ -445,6 +656,9 @@ pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     (d >= 1 && d <= days).then_some((y, m, d))
 }
 
+/// Sources checked longer ago than this many months draw a `stale-source` warning.
+pub const STALE_AFTER_MONTHS: i32 = 18;
+
 fn check_source(
     diags: &mut Vec<Diagnostic>,
     file: &str,
@@ -452,7 +666,33 @@ fn check_source(
     ptr: &str,
     url: &str,
     checked: &str,
+    today: Option<(i32, u32, u32)>,
 ) {
+    if let (Some(c), Some(t)) = (parse_date(checked), today) {
+        let months = (t.0 - c.0) * 12 + t.1 as i32 - c.1 as i32 - i32::from(t.2 < c.2);
+        let pos = spans.value(&format!("{ptr}/checked"));
+        if c > t {
+            diags.push(
+                Diagnostic::new(
+                    Code::StaleSource,
+                    file,
+                    pos,
+                    format!("source `{url}` was checked on {checked}, a date still to come"),
+                )
+                .with_help("write the date the page was actually read"),
+            );
+        } else if months >= STALE_AFTER_MONTHS {
+            diags.push(
+                Diagnostic::new(
+                    Code::StaleSource,
+                    file,
+                    pos,
+                    format!("source `{url}` was last checked {months} months ago ({checked})"),
+                )
+                .with_help("re-read the page, confirm or correct the cells that cite it, and update `checked`"),
+            );
+        }
+    }
     if !url.starts_with("https://") {
         diags.push(
             Diagnostic::new(
@@ -477,7 +717,12 @@ fn check_source(
     }
 }
 
-fn validate_service(cat: &Catalog, d: &Doc<ServiceEntry>, diags: &mut Vec<Diagnostic>) {
+fn validate_service(
+    cat: &Catalog,
+    d: &Doc<ServiceEntry>,
+    diags: &mut Vec<Diagnostic>,
+    today: Option<(i32, u32, u32)>,
+) {
     let s = &d.value;
     let file = d.file.as_str();
     // Id form and agreement with provider and file name.
@@ -565,6 +810,7 @@ fn validate_service(cat: &Catalog, d: &Doc<ServiceEntry>, diags: &mut Vec<Diagno
             &format!("/sources/{key}"),
             &src.url,
             &src.checked,
+            today,
         );
     }
     let mut used: HashSet<&str> = HashSet::new();

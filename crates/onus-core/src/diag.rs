@@ -132,6 +132,8 @@ codes! {
     UnknownComponent = ("unknown-component", Error, "A manifest names a component that the workload does not define."),
     DuplicateWorkload = ("duplicate-workload", Error, "Two workloads, or two components of one workload, share a name."),
     UnusedSource = ("unused-source", Warning, "A source is defined but no cell cites it."),
+    UnknownTemplate = ("unknown-template", Error, "A template, tier or overlay name that templates.yaml does not define."),
+    StaleSource = ("stale-source", Warning, "A source was last checked more than 18 months ago (or on a date still to come); re-read the page and update `checked`."),
     IncompleteService = ("incomplete-service", Warning, "A catalog service does not state every control; the model default fills the rest."),
     IoError = ("io-error", Error, "A file or folder could not be read."),
     NoManifest = ("no-manifest", Error, "No onus.yaml or workloads/*.yaml was found."),

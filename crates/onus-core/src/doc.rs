@@ -2,7 +2,7 @@
 //! Schema (collecting every problem, each at its line and column), then deserialize.
 
 use crate::diag::{suggest, Code, Diagnostic};
-use crate::model::{ControlSet, ManifestFile, ModelSet, ServiceEntry};
+use crate::model::{ControlSet, ManifestFile, ModelSet, ServiceEntry, TemplateSet};
 use crate::yaml::{self, Spans};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use schemars::JsonSchema;
@@ -17,10 +17,17 @@ pub enum Kind {
     Models,
     Service,
     Manifest,
+    Templates,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Controls, Kind::Models, Kind::Service, Kind::Manifest];
+    pub const ALL: [Kind; 5] = [
+        Kind::Controls,
+        Kind::Models,
+        Kind::Service,
+        Kind::Manifest,
+        Kind::Templates,
+    ];
 
     /// The file name of the checked-in schema under `schemas/`.
     pub fn schema_file(self) -> &'static str {
@@ -29,6 +36,7 @@ impl Kind {
             Kind::Models => "service-models.schema.json",
             Kind::Service => "catalog-entry.schema.json",
             Kind::Manifest => "workload-manifest.schema.json",
+            Kind::Templates => "templates.schema.json",
         }
     }
 
@@ -42,11 +50,13 @@ impl Kind {
             Kind::Models => gen::<ModelSet>(),
             Kind::Service => gen::<ServiceEntry>(),
             Kind::Manifest => gen::<ManifestFile>(),
+            Kind::Templates => gen::<TemplateSet>(),
         }
     }
 
     fn compiled(self) -> &'static (Value, jsonschema::Validator) {
-        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 4] = [
+        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 5] = [
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),

@@ -94,6 +94,24 @@ pub fn load(cat: &Catalog, files: &[SourceFile]) -> (Vec<LoadedWorkload>, Vec<Di
                     }
                 }
             }
+            for (i, name) in w.overlays.iter().enumerate() {
+                if !cat.templates.overlays.contains_key(name) {
+                    let d = Diagnostic::new(
+                        Code::UnknownTemplate,
+                        &f.path,
+                        at(&format!("/overlays/{i}")),
+                        format!("unknown overlay `{name}`"),
+                    );
+                    let names = cat.templates.overlays.keys().map(String::as_str);
+                    diags.push(match suggest(name, names.clone()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!(
+                            "overlays: {}",
+                            names.collect::<Vec<_>>().join(", ")
+                        )),
+                    });
+                }
+            }
             for (cid, o) in &w.overrides {
                 let op = format!("/overrides/{}", crate::yaml::escape(cid));
                 if cat.control(cid).is_none() {

@@ -333,6 +333,10 @@ pub struct Workload {
     /// Everything under these paths belongs to this workload (for discovery).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+    /// Regulatory overlays from the catalog's templates (e.g. `hsm-key-custody`, `data-residency-eu`), applied on
+    /// top of the classification and tier templates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -440,4 +444,115 @@ pub struct ReviewPolicy {
     /// The date of the last review, YYYY-MM-DD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_review: Option<String>,
+}
+
+/// `templates.yaml`: what a data classification, a risk tier or a regulatory overlay asks of a workload.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus templates")]
+pub struct TemplateSet {
+    /// One template per data classification: public, internal, confidential, pii, phi, pci.
+    #[serde(default)]
+    pub classifications: BTreeMap<String, Template>,
+    /// One template per risk tier, keyed "1" (most critical) to "4".
+    #[serde(default)]
+    pub tiers: BTreeMap<String, Template>,
+    /// Regulatory overlays a workload opts into by name.
+    #[serde(default)]
+    pub overlays: BTreeMap<String, Template>,
+}
+
+/// A set of requirements that raise the bar above the provider's baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Template {
+    pub name: String,
+    pub description: String,
+    /// Another template of the same section whose `requires` and `requirements` this one inherits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// Days between reviews of a workload this template applies to (tiers set it; the strictest applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_cadence_days: Option<u32>,
+    /// Controls whose customer side must be evidenced for a workload this template applies to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// Stricter requirements, each on one control.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<Requirement>,
+}
+
+/// One stricter requirement on one control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Requirement {
+    pub control: String,
+    pub kind: RequirementKind,
+    /// The number of days for the `*-days` kinds (at least / at most, as the kind says); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u32>,
+    /// What the customer must do, in a sentence.
+    pub text: String,
+    /// Framework requirement ids this comes from, by framework id (e.g. `pci-dss-4.0: ["3.6.1"]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frameworks: BTreeMap<String, Vec<String>>,
+}
+
+/// The kinds of requirement a template can state; each has a fixed meaning a check can test.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequirementKind {
+    /// Data is encrypted with keys the customer manages (not provider-managed keys).
+    CustomerManagedKeys,
+    /// Key material is held in a dedicated or single-tenant HSM under the customer's control.
+    DedicatedHsm,
+    /// Multi-factor authentication for every human with access.
+    MfaRequired,
+    /// Every connection is encrypted (TLS 1.2 or later), including inside the network.
+    EncryptionInTransit,
+    /// The service is reachable only over private networking (no public endpoint).
+    PrivateNetworkOnly,
+    /// Data and its backups stay in approved regions.
+    DataResidency,
+    /// The workload survives the loss of a zone (multi-zone or multi-region design).
+    MultiZone,
+    /// Logs are kept at least `value` days.
+    LogRetentionDays,
+    /// Backups are kept at least `value` days.
+    BackupRetentionDays,
+    /// A restore is tested at least every `value` days.
+    RestoreTestDays,
+    /// Access is reviewed at least every `value` days.
+    AccessReviewDays,
+    /// Vulnerability scans run at least every `value` days.
+    VulnerabilityScanDays,
+    /// Keys are rotated at least every `value` days.
+    KeyRotationDays,
+}
+
+impl RequirementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementKind::CustomerManagedKeys => "customer-managed-keys",
+            RequirementKind::DedicatedHsm => "dedicated-hsm",
+            RequirementKind::MfaRequired => "mfa-required",
+            RequirementKind::EncryptionInTransit => "encryption-in-transit",
+            RequirementKind::PrivateNetworkOnly => "private-network-only",
+            RequirementKind::DataResidency => "data-residency",
+            RequirementKind::MultiZone => "multi-zone",
+            RequirementKind::LogRetentionDays => "log-retention-days",
+            RequirementKind::BackupRetentionDays => "backup-retention-days",
+            RequirementKind::RestoreTestDays => "restore-test-days",
+            RequirementKind::AccessReviewDays => "access-review-days",
+            RequirementKind::VulnerabilityScanDays => "vulnerability-scan-days",
+            RequirementKind::KeyRotationDays => "key-rotation-days",
+        }
+    }
+
+    /// Does this kind take a number of days?
+    pub fn takes_days(self) -> bool {
+        self.as_str().ends_with("-days")
+    }
 }

@@ -44,6 +44,8 @@ pub struct RequirementRow {
     pub owner: crate::Owner,
     pub assumed: bool,
     pub controls: Vec<RequirementControl>,
+    /// The workload's template requirements that cite this framework requirement.
+    pub template_requirements: Vec<crate::resolve::AppliedRequirement>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -52,6 +54,8 @@ pub struct RequirementControl {
     pub owner: crate::Owner,
     pub assumed: bool,
     pub evidence: usize,
+    /// Set when a template raised the owner (see `RollupCell::raised_from`).
+    pub raised_from: Option<crate::Owner>,
 }
 
 /// A workload's matrix grouped by a framework's requirements.
@@ -103,6 +107,14 @@ impl FrameworkReport {
                 by_req.entry(r.as_str()).or_default().push(c.id.as_str());
             }
         }
+        // Requirement ids that only templates cite still get a row.
+        for w in workloads {
+            for r in w.rollup.iter().flat_map(|r| &r.requirements) {
+                for id in r.frameworks.get(&framework.id).into_iter().flatten() {
+                    by_req.entry(id.as_str()).or_default();
+                }
+            }
+        }
         let mut reqs: Vec<(&str, Vec<&str>)> = by_req.into_iter().collect();
         reqs.sort_by_key(|(r, _)| natural_key(r));
         let workloads = workloads
@@ -111,7 +123,7 @@ impl FrameworkReport {
                 name: w.name.clone(),
                 requirements: reqs
                     .iter()
-                    .map(|(r, controls)| {
+                    .filter_map(|(r, controls)| {
                         let controls: Vec<RequirementControl> = controls
                             .iter()
                             .filter_map(|c| w.rollup.iter().find(|x| x.control == *c))
@@ -120,14 +132,36 @@ impl FrameworkReport {
                                 owner: x.owner,
                                 assumed: x.assumed,
                                 evidence: x.evidence.len(),
+                                raised_from: x.raised_from,
                             })
                             .collect();
-                        RequirementRow {
-                            requirement: r.to_string(),
-                            owner: crate::resolve::roll_up(controls.iter().map(|c| c.owner)),
-                            assumed: controls.iter().any(|c| c.assumed),
-                            controls,
+                        let template_requirements: Vec<_> = w
+                            .rollup
+                            .iter()
+                            .flat_map(|x| &x.requirements)
+                            .filter(|t| {
+                                t.frameworks
+                                    .get(&framework.id)
+                                    .is_some_and(|ids| ids.iter().any(|i| i == r))
+                            })
+                            .cloned()
+                            .collect();
+                        let mut owner = crate::resolve::roll_up(controls.iter().map(|c| c.owner));
+                        if !template_requirements.is_empty()
+                            && matches!(owner, crate::Owner::Provider | crate::Owner::NotApplicable)
+                        {
+                            // A template asks something of the customer here.
+                            owner = crate::Owner::Shared;
                         }
+                        (!controls.is_empty() || !template_requirements.is_empty()).then(|| {
+                            RequirementRow {
+                                requirement: r.to_string(),
+                                owner,
+                                assumed: controls.iter().any(|c| c.assumed),
+                                controls,
+                                template_requirements,
+                            }
+                        })
                     })
                     .collect(),
             })

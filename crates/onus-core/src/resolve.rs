@@ -4,9 +4,13 @@
 //! the service model's default, then `assumed` (customer: never guess in the provider's favour).
 
 use crate::catalog::{Catalog, NotFound};
-use crate::model::{Component, DeclaredOwner, EvidenceLink, Owner, ServiceEntry, Source, Workload};
+use crate::model::{
+    Component, DeclaredOwner, EvidenceLink, Owner, RequirementKind, ServiceEntry, Source, Template,
+    Workload,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -176,6 +180,24 @@ pub struct RollupCell {
     /// Components that put a duty for this control on the customer (customer or shared).
     pub customer_components: Vec<Arc<str>>,
     pub evidence: Vec<EvidenceLink>,
+    /// Templates (`classification:pci`, `tier:1`, `overlay:NAME`) that require evidence of the customer's side.
+    pub required_by: Vec<String>,
+    /// Stricter requirements the workload's templates put on this control.
+    pub requirements: Vec<AppliedRequirement>,
+    /// The owner before a template raised it: a control the provider owns outright becomes shared when a template
+    /// asks the customer for more than the provider's default (customer-managed keys, longer retention, ...).
+    pub raised_from: Option<Owner>,
+}
+
+/// A template requirement as it applies to one workload's control.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AppliedRequirement {
+    /// The template it comes from: `classification:NAME`, `tier:N` or `overlay:NAME`.
+    pub template: String,
+    pub kind: RequirementKind,
+    pub value: Option<u32>,
+    pub text: String,
+    pub frameworks: BTreeMap<String, Vec<String>>,
 }
 
 /// A workload's resolved matrix.
@@ -187,8 +209,31 @@ pub struct WorkloadMatrix {
     pub on_call: Option<String>,
     pub classification: String,
     pub tier: u8,
+    /// The templates that apply, strictest last: `classification:NAME`, `tier:N`, then each `overlay:NAME`.
+    pub templates: Vec<String>,
+    /// Days between reviews: the manifest's `review.cadence-days`, else the strictest template's.
+    pub review_cadence_days: Option<u32>,
     pub components: Vec<ComponentMatrix>,
     pub rollup: Vec<RollupCell>,
+}
+
+/// The templates that apply to a workload, labelled, in order: classification, tier, overlays.
+pub fn applicable_templates<'c>(cat: &'c Catalog, w: &Workload) -> Vec<(String, &'c Template)> {
+    let t = &cat.templates;
+    let mut out = Vec::new();
+    let class = w.classification.as_str();
+    if let Some(x) = t.classifications.get(class) {
+        out.push((format!("classification:{class}"), x));
+    }
+    if let Some(x) = t.tiers.get(&w.tier.to_string()) {
+        out.push((format!("tier:{}", w.tier), x));
+    }
+    for o in &w.overlays {
+        if let Some(x) = t.overlays.get(o) {
+            out.push((format!("overlay:{o}"), x));
+        }
+    }
+    out
 }
 
 /// The roll-up rule (docs/resolution.md): customer if any component makes it wholly the customer's; else shared if
@@ -235,25 +280,64 @@ impl<'c> Resolver<'c> {
         for comp in &w.components {
             components.push(self.component(w, comp)?);
         }
+        let templates = applicable_templates(self.cat, w);
         let rollup = self
             .cat
             .controls
             .iter()
             .enumerate()
-            .map(|(i, c)| RollupCell {
-                control: c.id.clone(),
-                owner: roll_up(components.iter().map(|m| m.cells[i].owner)),
-                assumed: components
+            .map(|(i, c)| {
+                let mut owner = roll_up(components.iter().map(|m| m.cells[i].owner));
+                let applies = owner != Owner::NotApplicable;
+                let requirements: Vec<AppliedRequirement> = templates
                     .iter()
-                    .any(|m| m.cells[i].basis == Basis::Assumed),
-                customer_components: components
-                    .iter()
-                    .filter(|m| m.cells[i].owner.customer_has_duty())
-                    .map(|m| m.name.clone())
-                    .collect(),
-                evidence: w.evidence.get(&c.id).cloned().unwrap_or_default(),
+                    .filter(|_| applies)
+                    .flat_map(|(label, t)| {
+                        t.requirements
+                            .iter()
+                            .filter(|r| r.control == c.id)
+                            .map(|r| AppliedRequirement {
+                                template: label.clone(),
+                                kind: r.kind,
+                                value: r.value,
+                                text: r.text.clone(),
+                                frameworks: r.frameworks.clone(),
+                            })
+                    })
+                    .collect();
+                let mut raised_from = None;
+                if owner == Owner::Provider && !requirements.is_empty() {
+                    raised_from = Some(owner);
+                    owner = Owner::Shared;
+                }
+                RollupCell {
+                    control: c.id.clone(),
+                    owner,
+                    assumed: components
+                        .iter()
+                        .any(|m| m.cells[i].basis == Basis::Assumed),
+                    customer_components: components
+                        .iter()
+                        .filter(|m| m.cells[i].owner.customer_has_duty())
+                        .map(|m| m.name.clone())
+                        .collect(),
+                    evidence: w.evidence.get(&c.id).cloned().unwrap_or_default(),
+                    required_by: templates
+                        .iter()
+                        .filter(|(_, t)| applies && t.requires.contains(&c.id))
+                        .map(|(l, _)| l.clone())
+                        .collect(),
+                    requirements,
+                    raised_from,
+                }
             })
             .collect();
+        let review_cadence_days = w.review.as_ref().and_then(|r| r.cadence_days).or_else(|| {
+            templates
+                .iter()
+                .filter_map(|(_, t)| t.review_cadence_days)
+                .min()
+        });
         Ok(WorkloadMatrix {
             name: w.name.clone(),
             description: w.description.clone(),
@@ -261,6 +345,8 @@ impl<'c> Resolver<'c> {
             on_call: w.owner.on_call.clone(),
             classification: w.classification.as_str().to_string(),
             tier: w.tier,
+            templates: templates.into_iter().map(|(l, _)| l).collect(),
+            review_cadence_days,
             components,
             rollup,
         })

@@ -31,7 +31,16 @@ pub const HEADER: &[&str] = &[
     "override_reason",
     "evidence",
     "sources",
+    "workload_owner",
+    "template_requirements",
 ];
+
+fn template_requirements(list: &[onus_core::resolve::AppliedRequirement]) -> String {
+    list.iter()
+        .map(crate::requirement_short)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
 
 pub fn matrix(report: &MatrixReport) -> String {
     let mut out = HEADER.join(",");
@@ -62,6 +71,8 @@ pub fn matrix(report: &MatrixReport) -> String {
                         .map(|s| s.url.as_str())
                         .collect::<Vec<_>>()
                         .join(" "),
+                    &crate::rollup_mark(&w.rollup[ri]),
+                    &template_requirements(&w.rollup[ri].requirements),
                 ];
                 out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
                 out.push_str("\r\n");
@@ -72,19 +83,37 @@ pub fn matrix(report: &MatrixReport) -> String {
 }
 
 pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
-    let mut out = String::from("workload,framework,requirement,requirement_owner,control,control_owner,assumed,evidence\r\n");
+    let mut out = String::from("workload,framework,requirement,requirement_owner,control,control_owner,assumed,evidence,template_requirements\r\n");
     for w in &report.workloads {
         for r in &w.requirements {
-            for c in &r.controls {
+            let templates = template_requirements(&r.template_requirements);
+            let none = onus_core::report::RequirementControl {
+                control: String::new(),
+                owner: r.owner,
+                assumed: false,
+                evidence: 0,
+                raised_from: None,
+            };
+            let controls: Vec<&onus_core::report::RequirementControl> = if r.controls.is_empty() {
+                vec![&none]
+            } else {
+                r.controls.iter().collect()
+            };
+            for c in controls {
                 let row = [
                     w.name.as_str(),
                     report.framework.id.as_str(),
                     r.requirement.as_str(),
                     r.owner.as_str(),
                     c.control.as_str(),
-                    c.owner.as_str(),
+                    if c.control.is_empty() {
+                        ""
+                    } else {
+                        c.owner.as_str()
+                    },
                     if c.assumed { "true" } else { "false" },
                     &c.evidence.to_string(),
+                    &templates,
                 ];
                 out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
                 out.push_str("\r\n");

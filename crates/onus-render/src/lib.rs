@@ -7,7 +7,7 @@ pub mod markdown;
 pub mod table;
 pub mod text;
 
-use onus_core::resolve::{Basis, Cell};
+use onus_core::resolve::{AppliedRequirement, Basis, Cell, RollupCell};
 use onus_core::Owner;
 
 /// The output formats a command can take.
@@ -43,3 +43,38 @@ pub fn cell_mark(c: &Cell) -> String {
 
 pub const LEGEND: &str =
     "P provider · C customer · S shared · - not applicable · ~ model default · ! override · * assumed (nothing known: customer)";
+
+/// A workload roll-up label: the owner, `*` when any component's cell was assumed, `+` when a template raises the
+/// bar on the control, `^` when that made a provider-owned control shared.
+pub fn rollup_mark(r: &RollupCell) -> String {
+    let mut s = r.owner.as_str().to_string();
+    if r.assumed {
+        s.push('*');
+    }
+    if r.raised_from.is_some() {
+        s.push('^');
+    } else if !r.requirements.is_empty() {
+        s.push('+');
+    }
+    s
+}
+
+pub const ROLLUP_LEGEND: &str =
+    "WORKLOAD: * assumed · + a template raises the bar · ^ a template made a provider-owned control shared";
+
+/// A template requirement in a few words: `classification:pci log-retention-days=365`.
+pub fn requirement_short(r: &AppliedRequirement) -> String {
+    match r.value {
+        Some(v) => format!("{} {}={v}", r.template, r.kind.as_str()),
+        None => format!("{} {}", r.template, r.kind.as_str()),
+    }
+}
+
+/// The framework ids a requirement cites, e.g. `pci-dss-4.0 3.6.1, 3.7.1`.
+pub fn requirement_refs(r: &AppliedRequirement) -> String {
+    r.frameworks
+        .iter()
+        .map(|(f, ids)| format!("{f} {}", ids.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

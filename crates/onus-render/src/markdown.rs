@@ -1,6 +1,9 @@
 //! Markdown: a document a team can commit or paste into a wiki; the same cells as every other format.
 
-use crate::{cell_mark, table::rollup_label, LEGEND};
+use crate::{
+    cell_mark, requirement_refs, requirement_short, rollup_mark, table::rollup_label, LEGEND,
+    ROLLUP_LEGEND,
+};
 use onus_core::report::MatrixReport;
 use std::fmt::Write as _;
 
@@ -32,6 +35,16 @@ pub fn matrix(report: &MatrixReport) -> String {
         if let Some(d) = &w.description {
             let _ = writeln!(out, "- {}", cell(d));
         }
+        if !w.templates.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Templates: {}{}",
+                w.templates.join(", "),
+                w.review_cadence_days
+                    .map(|d| format!("; review every {d} days"))
+                    .unwrap_or_default()
+            );
+        }
         out.push_str("\n| Control |");
         for c in &w.components {
             let _ = write!(out, " {} |", cell(&c.name));
@@ -46,9 +59,25 @@ pub fn matrix(report: &MatrixReport) -> String {
             for c in &w.components {
                 let _ = write!(out, " {} |", cell_mark(&c.cells[ri]));
             }
-            let _ = writeln!(out, " {} |", rollup_label(r.owner, r.assumed));
+            let _ = writeln!(out, " {} |", rollup_mark(r));
         }
-        let _ = writeln!(out, "\n{LEGEND}");
+        let _ = writeln!(out, "\n{LEGEND}\n\n{ROLLUP_LEGEND}");
+        if w.rollup.iter().any(|r| !r.requirements.is_empty()) {
+            out.push_str("\n### Raised by templates\n\n| Control | Owner | Requirement | What to do | Frameworks |\n|---|---|---|---|---|\n");
+            for r in &w.rollup {
+                for q in &r.requirements {
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | {} | {} | {} | {} |",
+                        r.control,
+                        rollup_mark(r),
+                        cell(&requirement_short(q)),
+                        cell(&q.text),
+                        cell(&requirement_refs(q))
+                    );
+                }
+            }
+        }
         for c in &w.components {
             let svc = match &c.variant {
                 Some(v) => format!("{}@{v}", c.service),
@@ -107,12 +136,21 @@ pub fn framework(report: &onus_core::report::FrameworkReport) -> String {
                 .iter()
                 .map(|c| format!("`{}` {}", c.control, c.owner.as_str()))
                 .collect();
+            let mut controls = controls.join(", ");
+            for q in &r.template_requirements {
+                let _ = write!(
+                    controls,
+                    "<br>+ {}: {}",
+                    requirement_short(q),
+                    cell(&q.text)
+                );
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 cell(&r.requirement),
                 rollup_label(r.owner, r.assumed),
-                controls.join(", ")
+                controls
             );
         }
     }

@@ -1,7 +1,7 @@
 //! The human-readable table format: fits the terminal width and reads well in 80 columns.
 
 use crate::text::{pad, width, wrap_indented};
-use crate::{cell_mark, LEGEND};
+use crate::{cell_mark, requirement_refs, requirement_short, rollup_mark, LEGEND, ROLLUP_LEGEND};
 use onus_core::report::MatrixReport;
 use onus_core::resolve::WorkloadMatrix;
 use onus_core::Owner;
@@ -111,6 +111,13 @@ pub fn matrix(report: &MatrixReport, total: usize) -> String {
 
 fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
     let _ = writeln!(out, "{}  ({}, tier {})", w.name, w.classification, w.tier);
+    if !w.templates.is_empty() {
+        let mut t = format!("templates {}", w.templates.join(", "));
+        if let Some(d) = w.review_cadence_days {
+            let _ = write!(t, "; review every {d} days");
+        }
+        out.push_str(&wrap_indented("  ", &t, total));
+    }
     let mut who = format!("team {}", w.team);
     if let Some(oc) = &w.on_call {
         let _ = write!(who, ", on-call {oc}");
@@ -144,16 +151,11 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
                     .collect()
             })
             .collect(),
-        summary: Some((
-            "WORKLOAD",
-            w.rollup
-                .iter()
-                .map(|r| rollup_label(r.owner, r.assumed))
-                .collect(),
-        )),
+        summary: Some(("WORKLOAD", w.rollup.iter().map(rollup_mark).collect())),
     };
     out.push_str(&grid.render(total));
     out.push_str(&wrap_indented("", LEGEND, total));
+    out.push_str(&wrap_indented("", ROLLUP_LEGEND, total));
     out.push('\n');
 
     let yours: Vec<_> = w
@@ -171,18 +173,25 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
         missing
     );
     for (ri, r) in yours {
-        let ev = if r.evidence.is_empty() {
+        let mut ev = if r.evidence.is_empty() {
             "no evidence".to_string()
         } else {
             format!("{} evidence link(s)", r.evidence.len())
         };
-        let _ = writeln!(
-            out,
-            "  {} [{}; {}]",
-            r.control,
-            rollup_label(r.owner, r.assumed),
-            ev
-        );
+        if !r.required_by.is_empty() {
+            let _ = write!(ev, "; required by {}", r.required_by.join(", "));
+        }
+        let _ = writeln!(out, "  {} [{}; {}]", r.control, rollup_mark(r), ev);
+        for q in &r.requirements {
+            let refs = requirement_refs(q);
+            let head = if refs.is_empty() {
+                requirement_short(q)
+            } else {
+                format!("{} ({refs})", requirement_short(q))
+            };
+            out.push_str(&wrap_indented("    + ", &head, total));
+            out.push_str(&wrap_indented("        ", &q.text, total));
+        }
         for c in &w.components {
             let cell = &c.cells[ri];
             if !cell.owner.customer_has_duty() {
@@ -229,6 +238,10 @@ pub fn framework(report: &onus_core::report::FrameworkReport, total: usize) -> S
                 rollup_label(r.owner, r.assumed)
             );
             out.push_str(&wrap_indented(&prefix, &controls.join(", "), total));
+            for q in &r.template_requirements {
+                let _ = writeln!(out, "{}+ {}", " ".repeat(rw), requirement_short(q));
+                out.push_str(&wrap_indented(&" ".repeat(rw + 4), &q.text, total));
+            }
         }
     }
     out
