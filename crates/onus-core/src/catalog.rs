@@ -861,7 +861,11 @@ fn validate_service(
         .control_ids()
         .filter(|c| !s.controls.contains_key(*c))
         .collect();
-    if !missing.is_empty() && !cat.controls.is_empty() {
+    let says_why = s
+        .model_defaults
+        .as_deref()
+        .is_some_and(|r| !r.trim().is_empty());
+    if !missing.is_empty() && !cat.controls.is_empty() && !says_why {
         diags.push(
             Diagnostic::new(
                 Code::IncompleteService,

@@ -217,6 +217,10 @@ pub struct ServiceEntry {
     pub sources: BTreeMap<String, Source>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_variant: Option<String>,
+    /// Why the service model's defaults apply to every control this entry does not state (e.g. a generic or
+    /// little-documented provider). With it, an entry may state fewer than all controls without a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_defaults: Option<String>,
     #[serde(default)]
     pub controls: BTreeMap<String, CatalogCell>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

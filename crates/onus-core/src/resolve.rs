@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The provider id whose model sources stand in for a provider that has none of its own.
+pub const GENERIC_PROVIDER: &str = "generic";
+
 /// Why a cell has the owner it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -24,7 +27,8 @@ pub enum Basis {
     ServiceModel,
     /// The workload manifest overrides it, with a reason.
     Override,
-    /// Nothing known: customer, the worst case.
+    /// Nothing from the provider supports it: either nothing is known (customer, the worst case) or a provider-side
+    /// model default that the provider has not confirmed.
     Assumed,
 }
 
@@ -108,21 +112,46 @@ pub fn resolve_cell(
     let model = cat.models.get(&service.model);
     if let (Some(model), Some(g)) = (model, generic) {
         if let Some(owner) = model.defaults.owner_of(control) {
+            // The model's split is sourced per provider. A provider with no sources of its own (a generic or
+            // little-documented one) gets the generic definition's sources, and every provider-side claim is
+            // marked assumed: nothing from that provider confirms it.
+            let own = model
+                .sources
+                .get(&service.provider)
+                .filter(|_| service.provider != GENERIC_PROVIDER);
+            let provider_side = matches!(owner, Owner::Provider | Owner::Shared);
+            let (basis, note) = if own.is_none() && provider_side {
+                (
+                    Basis::Assumed,
+                    format!(
+                        "Default of the `{}` service model, assumed: nothing from {} confirms the provider's side. \
+                         Ask the provider for its documentation or attestation reports.",
+                        service.model, service.provider
+                    ),
+                )
+            } else {
+                (
+                    Basis::ServiceModel,
+                    format!(
+                        "Default of the `{}` service model; {} does not state this control.",
+                        service.model, service.id
+                    ),
+                )
+            };
+            let note = match &service.model_defaults {
+                Some(why) => format!("{note} {why}"),
+                None => note,
+            };
             return Cell {
                 control: control.to_string(),
                 owner,
-                basis: Basis::ServiceModel,
-                provider_duty: matches!(owner, Owner::Provider | Owner::Shared)
-                    .then(|| g.duties.provider.clone()),
+                basis,
+                provider_duty: provider_side.then(|| g.duties.provider.clone()),
                 customer_duty: owner.customer_has_duty().then(|| g.duties.customer.clone()),
                 defaults: Vec::new(),
-                note: Some(format!(
-                    "Default of the `{}` service model; {} does not state this control.",
-                    service.model, service.id
-                )),
-                sources: model
-                    .sources
-                    .get(&service.provider)
+                note: Some(note),
+                sources: own
+                    .or_else(|| model.sources.get(GENERIC_PROVIDER))
                     .cloned()
                     .unwrap_or_default(),
                 variant: None,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use onus_core::resolve::resolve_service;
+use onus_core::resolve::{resolve_cell, resolve_service};
 use std::collections::HashSet;
 
 const CONTROLS: &[&str] = &[
@@ -92,7 +92,12 @@ fn every_service_states_every_control_and_every_cell_has_a_source() {
             .iter()
             .filter(|c| !s.controls.contains_key(**c))
             .collect();
-        assert!(missing.is_empty(), "{} does not state {missing:?}", s.id);
+        // Only an entry that says why the model defaults apply may leave controls unstated.
+        assert!(
+            missing.is_empty() || s.model_defaults.is_some(),
+            "{} does not state {missing:?}",
+            s.id
+        );
         let mut selections: Vec<Option<&str>> = vec![None];
         selections.extend(s.variants.keys().map(|k| Some(k.as_str())));
         for v in selections {
@@ -133,6 +138,8 @@ fn sources_are_the_providers_own_pages() {
                 "firebase.google.com",
                 "status.cloud.google.com",
             ],
+            // The generic provider cites the definition of the service models, nothing more.
+            "generic" => &["csrc.nist.gov"],
             _ => &[],
         };
         ok.iter()
@@ -252,4 +259,47 @@ fn every_control_maps_to_all_seven_frameworks_with_well_formed_ids() {
             }
         }
     }
+}
+
+#[test]
+fn generic_services_mark_every_unstated_provider_claim_assumed() {
+    let (cat, _) = common::bundled();
+    let generic: Vec<_> = cat
+        .services
+        .values()
+        .filter(|s| s.provider == "generic")
+        .collect();
+    let models: std::collections::BTreeSet<&str> =
+        generic.iter().map(|s| s.model.as_str()).collect();
+    assert_eq!(
+        models.len(),
+        cat.models.len(),
+        "one generic service per model: {models:?}"
+    );
+    for s in generic {
+        for cell in resolve_service(&cat, s, None) {
+            if cell.basis == onus_core::Basis::Catalog {
+                continue;
+            }
+            if matches!(
+                cell.owner,
+                onus_core::Owner::Provider | onus_core::Owner::Shared
+            ) {
+                assert_eq!(
+                    cell.basis,
+                    onus_core::Basis::Assumed,
+                    "{} {}",
+                    s.id,
+                    cell.control
+                );
+            }
+        }
+    }
+    // The same model default on a documented provider is not assumed.
+    let ec2 = cat.service("aws:ec2").unwrap();
+    let vm = cat.service("generic:virtual-machines").unwrap();
+    let dc = |s| resolve_cell(&cat, s, None, "physical.datacenter");
+    assert_eq!(dc(vm).basis, onus_core::Basis::Assumed);
+    assert_eq!(dc(vm).owner, onus_core::Owner::Provider);
+    assert_ne!(dc(ec2).basis, onus_core::Basis::Assumed);
 }

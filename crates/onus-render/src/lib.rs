@@ -42,7 +42,7 @@ pub fn cell_mark(c: &Cell) -> String {
 }
 
 pub const LEGEND: &str =
-    "P provider · C customer · S shared · - not applicable · ~ model default · ! override · * assumed (nothing known: customer)";
+    "P provider · C customer · S shared · - not applicable · ~ model default · ! override · * assumed (not confirmed by the provider: verify)";
 
 /// A workload roll-up label: the owner, `*` when any component's cell was assumed, `+` when a template raises the
 /// bar on the control, `^` when that made a provider-owned control shared.
