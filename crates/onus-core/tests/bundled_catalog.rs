@@ -192,6 +192,27 @@ fn nist_mappings_exist_in_the_rev5_baselines() {
             );
         }
     }
+    // Template requirements cite NIST ids too.
+    let t = &cat.templates;
+    let mut cited = 0;
+    for tpl in t
+        .classifications
+        .values()
+        .chain(t.tiers.values())
+        .chain(t.overlays.values())
+    {
+        for r in &tpl.requirements {
+            for id in r.frameworks.get("nist-800-53-r5").into_iter().flatten() {
+                cited += 1;
+                assert!(
+                    known.contains(id.as_str()),
+                    "template {}: {id} is not in a rev5 baseline",
+                    tpl.name
+                );
+            }
+        }
+    }
+    assert!(cited > 10, "{cited}");
 }
 
 #[test]
@@ -302,4 +323,161 @@ fn generic_services_mark_every_unstated_provider_claim_assumed() {
     assert_eq!(dc(vm).basis, onus_core::Basis::Assumed);
     assert_eq!(dc(vm).owner, onus_core::Owner::Provider);
     assert_ne!(dc(ec2).basis, onus_core::Basis::Assumed);
+}
+
+/// The configuration-dependent splits the providers document resolve differently (issue 3's list), each in the
+/// direction the provider's page gives.
+#[test]
+fn documented_variants_move_the_line() {
+    use onus_core::Owner::{self, *};
+    let (cat, _) = common::bundled();
+    let cell = |svc: &str, variant: &str, control: &str| {
+        let s = cat.service(svc).unwrap();
+        assert!(s.variants.contains_key(variant), "{svc}@{variant} missing");
+        resolve_cell(&cat, s, Some(variant), control)
+    };
+    let owner =
+        |svc: &str, variant: &str, control: &str| -> Owner { cell(svc, variant, control).owner };
+    // (service, control, variant where the customer does more, its owner, variant where the provider does more, its owner)
+    let moves: &[(&str, &str, &str, Owner, &str, Owner)] = &[
+        (
+            "aws:lambda",
+            "runtime.patching",
+            "container-image",
+            Customer,
+            "zip",
+            Shared,
+        ),
+        (
+            "aws:lambda",
+            "host.os-patching",
+            "container-image",
+            Customer,
+            "zip",
+            Shared,
+        ),
+        (
+            "aws:ecs",
+            "host.os-patching",
+            "ec2",
+            Customer,
+            "fargate",
+            Shared,
+        ),
+        (
+            "aws:ecs",
+            "host.hardening",
+            "ec2",
+            Customer,
+            "fargate",
+            Provider,
+        ),
+        (
+            "aws:eks",
+            "host.os-patching",
+            "self-managed-nodes",
+            Customer,
+            "managed-node-groups",
+            Shared,
+        ),
+        (
+            "aws:eks",
+            "host.hardening",
+            "managed-node-groups",
+            Customer,
+            "fargate",
+            Provider,
+        ),
+        (
+            "aws:eks",
+            "host.os-patching",
+            "fargate",
+            Shared,
+            "auto-mode",
+            Provider,
+        ),
+        (
+            "gcp:gke",
+            "host.os-patching",
+            "standard",
+            Shared,
+            "autopilot",
+            Provider,
+        ),
+        (
+            "gcp:gke",
+            "host.hardening",
+            "standard",
+            Shared,
+            "autopilot",
+            Provider,
+        ),
+        (
+            "aws:s3",
+            "data.key-management",
+            "customer-managed-kms-key",
+            Customer,
+            "s3-managed-keys",
+            Provider,
+        ),
+        (
+            "aws:ebs",
+            "data.key-management",
+            "customer-managed-key",
+            Customer,
+            "aws-managed-key",
+            Provider,
+        ),
+    ];
+    for (svc, control, more, more_owner, less, less_owner) in moves {
+        assert_eq!(
+            owner(svc, more, control),
+            *more_owner,
+            "{svc}@{more} {control}"
+        );
+        assert_eq!(
+            owner(svc, less, control),
+            *less_owner,
+            "{svc}@{less} {control}"
+        );
+    }
+    // Where both variants leave the control shared, the customer's duty is what changes.
+    for (svc, control, a, b) in [
+        (
+            "aws:elastic-beanstalk",
+            "runtime.patching",
+            "manual-updates",
+            "managed-updates",
+        ),
+        (
+            "gcp:cloud-run",
+            "host.os-patching",
+            "customer-managed-image",
+            "automatic-base-image-updates",
+        ),
+    ] {
+        let (x, y) = (cell(svc, a, control), cell(svc, b, control));
+        assert_ne!(
+            x.customer_duty, y.customer_duty,
+            "{svc} {control}: {a} and {b} read the same"
+        );
+        assert_eq!(
+            y.variant.as_deref(),
+            Some(b),
+            "{svc}@{b} states {control} itself"
+        );
+    }
+    // Without a variant named, a service with a default variant takes the one where the customer does more.
+    for (svc, control) in [
+        ("aws:lambda", "runtime.patching"),
+        ("aws:ecs", "host.os-patching"),
+        ("aws:eks", "host.os-patching"),
+    ] {
+        let s = cat.service(svc).unwrap();
+        assert_eq!(
+            resolve_cell(&cat, s, None, control).owner,
+            Customer,
+            "{svc} default variant"
+        );
+    }
 }
