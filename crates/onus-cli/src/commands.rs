@@ -633,6 +633,8 @@ pub fn catalog_stats(ctx: &Ctx) -> Result<Output> {
     let mut bases: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut cells, mut unsourced, mut variants, mut defaults) = (0usize, 0usize, 0usize, 0usize);
     let mut unsourced_list = Vec::new();
+    // provider -> owner or "assumed" -> cells
+    let mut by_provider: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for s in cat.services.values() {
         *per_provider.entry(&s.provider).or_default() += 1;
         *per_model.entry(&s.model).or_default() += 1;
@@ -644,6 +646,11 @@ pub fn catalog_stats(ctx: &Ctx) -> Result<Output> {
                 cells += 1;
                 *owners.entry(c.owner.as_str()).or_default() += 1;
                 *bases.entry(c.basis.as_str()).or_default() += 1;
+                let p = by_provider.entry(&s.provider).or_default();
+                *p.entry(c.owner.as_str()).or_default() += 1;
+                if c.basis == Basis::Assumed {
+                    *p.entry("assumed").or_default() += 1;
+                }
                 defaults += c.defaults.len();
                 if c.sources.is_empty() {
                     unsourced += 1;
@@ -657,10 +664,30 @@ pub fn catalog_stats(ctx: &Ctx) -> Result<Output> {
             }
         }
     }
+    let assumed = bases.get("assumed").copied().unwrap_or(0);
+    let fully_mapped = cat
+        .controls
+        .iter()
+        .filter(|c| {
+            cat.frameworks
+                .iter()
+                .all(|f| c.frameworks.get(&f.id).is_some_and(|ids| !ids.is_empty()))
+        })
+        .count();
+    let t = &cat.templates;
     if ctx.format == Format::Json {
         return Ok(Output::ok(json::to_string(&json!({
             "schema_version": SCHEMA_VERSION,
             "kind": "catalog-stats",
+            "cells_by_provider": by_provider,
+            "cells_assumed": assumed,
+            "frameworks": cat.frameworks.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            "controls_mapped_to_every_framework": fully_mapped,
+            "templates": {
+                "classifications": t.classifications.len(),
+                "tiers": t.tiers.len(),
+                "overlays": t.overlays.len(),
+            },
             "services": cat.services.len(),
             "providers": per_provider,
             "models": per_model,
@@ -708,6 +735,35 @@ pub fn catalog_stats(ctx: &Ctx) -> Result<Output> {
         &b.join(", "),
         ctx.width,
     ));
+    let _ = writeln!(out, "  resting on assumed  {assumed}");
+    for (p, counts) in &by_provider {
+        let c: Vec<String> = ["provider", "shared", "customer", "not-applicable", "assumed"]
+            .iter()
+            .map(|k| format!("{k} {}", counts.get(k).copied().unwrap_or(0)))
+            .collect();
+        out.push_str(&wrap_indented(&format!("  {p:<20}"), &c.join(", "), ctx.width));
+    }
+    out.push_str(&wrap_indented(
+        "frameworks            ",
+        &format!(
+            "{} ({}); {fully_mapped} of {} controls mapped to all",
+            cat.frameworks.len(),
+            cat.frameworks
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            cat.controls.len()
+        ),
+        ctx.width,
+    ));
+    let _ = writeln!(
+        out,
+        "templates             {} classifications, {} tiers, {} overlays",
+        t.classifications.len(),
+        t.tiers.len(),
+        t.overlays.len()
+    );
     let _ = writeln!(out, "cells without source  {unsourced}");
     for u in unsourced_list.iter().take(20) {
         let _ = writeln!(out, "  {u}");

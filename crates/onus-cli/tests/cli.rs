@@ -400,6 +400,19 @@ fn catalog_stats_meets_the_foundation_bar() {
     assert!(s["providers"]["aws"].as_u64().unwrap() >= 15);
     assert!(s["providers"]["azure"].as_u64().unwrap() >= 12);
     assert!(s["providers"]["gcp"].as_u64().unwrap() >= 12);
+    assert_eq!(s["controls_mapped_to_every_framework"], 35);
+    assert_eq!(s["frameworks"].as_array().unwrap().len(), 7);
+    // Assumed cells are counted overall and per provider, and the generic provider rests on them.
+    let assumed = s["cells_assumed"].as_u64().unwrap();
+    let per: u64 = s["cells_by_provider"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["assumed"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(assumed, per);
+    assert!(s["cells_by_provider"]["generic"]["assumed"].as_u64().unwrap() > 0);
+    assert_eq!(s["templates"]["classifications"], 6);
     let lint = onus(&["catalog", "lint"]);
     assert_eq!(lint.code, 0, "{}", lint.stdout);
     assert!(
