@@ -54,9 +54,9 @@ impl From<catalog::NotFound> for Failure {
     }
 }
 
-type Result<T> = std::result::Result<T, Failure>;
+pub type Result<T> = std::result::Result<T, Failure>;
 
-fn only(ctx: &Ctx, allowed: &[Format], command: &str) -> Result<()> {
+pub fn only(ctx: &Ctx, allowed: &[Format], command: &str) -> Result<()> {
     if allowed.contains(&ctx.format) {
         Ok(())
     } else {
@@ -737,11 +737,21 @@ pub fn catalog_stats(ctx: &Ctx) -> Result<Output> {
     ));
     let _ = writeln!(out, "  resting on assumed  {assumed}");
     for (p, counts) in &by_provider {
-        let c: Vec<String> = ["provider", "shared", "customer", "not-applicable", "assumed"]
-            .iter()
-            .map(|k| format!("{k} {}", counts.get(k).copied().unwrap_or(0)))
-            .collect();
-        out.push_str(&wrap_indented(&format!("  {p:<20}"), &c.join(", "), ctx.width));
+        let c: Vec<String> = [
+            "provider",
+            "shared",
+            "customer",
+            "not-applicable",
+            "assumed",
+        ]
+        .iter()
+        .map(|k| format!("{k} {}", counts.get(k).copied().unwrap_or(0)))
+        .collect();
+        out.push_str(&wrap_indented(
+            &format!("  {p:<20}"),
+            &c.join(", "),
+            ctx.width,
+        ));
     }
     out.push_str(&wrap_indented(
         "frameworks            ",

@@ -3,6 +3,7 @@
 mod commands;
 mod init;
 mod load;
+mod scan;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -43,6 +44,18 @@ enum Command {
         /// Group the matrix by this framework's requirements (see `onus catalog frameworks`).
         #[arg(long)]
         framework: Option<String>,
+    },
+    /// Read Terraform, CloudFormation, Kubernetes, ARM and inventory exports; bind the resources to workloads and
+    /// report drift (undeclared services, unowned resources, unmapped types, ...).
+    Scan {
+        /// The project folder (holding onus.yaml) first, then any more folders or files to scan.
+        paths: Vec<PathBuf>,
+        /// Skip files matching this glob (repeatable), e.g. `--exclude 'legacy/**'`.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Which findings make the exit code 1.
+        #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
+        fail_on: FailOnArg,
     },
     /// One-line answer: who owns a control on a service, and your duty.
     Who {
@@ -97,6 +110,16 @@ enum CatalogCommand {
     Frameworks,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOnArg {
+    /// Any drift finding, unmapped types and unresolved modules included.
+    Any,
+    /// Undeclared services and unowned resources: the map no longer matches what is deployed.
+    Drift,
+    /// Always exit 0 unless an input failed to parse.
+    Never,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -122,6 +145,22 @@ fn main() -> ExitCode {
             workload,
             framework,
         } => commands::matrix(&ctx, &path, workload.as_deref(), framework.as_deref()),
+        Command::Scan {
+            paths,
+            exclude,
+            fail_on,
+        } => scan::run(
+            &ctx,
+            &scan::ScanArgs {
+                paths,
+                exclude,
+                fail_on: match fail_on {
+                    FailOnArg::Any => scan::FailOn::Any,
+                    FailOnArg::Drift => scan::FailOn::Drift,
+                    FailOnArg::Never => scan::FailOn::Never,
+                },
+            },
+        ),
         Command::Who { service, control } => commands::who(&ctx, &service, control.as_deref()),
         Command::Explain { service, control } => {
             commands::explain(&ctx, &service, control.as_deref())

@@ -73,14 +73,35 @@ enum Frame {
         items: Vec<Value>,
         pointer: String,
         anchor: usize,
+        tag: Option<String>,
     },
     Map {
         map: Map<String, Value>,
         pointer: String,
         anchor: usize,
+        tag: Option<String>,
         key_pos: HashMap<String, Pos>,
         pending_key: Option<(String, Pos)>,
     },
+}
+
+/// A local tag (`!Ref`, `!Sub`, ...: handle `!`) as `!Name`; standard `!!` tags are not local.
+fn local_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+    tag.filter(|t| t.handle == "!" && !t.suffix.is_empty())
+        .map(|t| format!("!{}", t.suffix))
+}
+
+/// A node with a local tag becomes `{"!Tag": value}`, so that tags such as CloudFormation's `!Ref` survive the
+/// conversion to JSON. Onus's own files use no local tags.
+fn tagged(tag: Option<String>, v: Value) -> Value {
+    match tag {
+        Some(t) => {
+            let mut m = Map::new();
+            m.insert(t, v);
+            Value::Object(m)
+        }
+        None => v,
+    }
 }
 
 /// Parse every document in `text`. Syntax errors end the parse (a YAML parser cannot recover), but duplicate keys
@@ -196,36 +217,42 @@ pub fn parse_all(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
                 if let Some(p) = child_pointer(&stack) {
                     spans.values.insert(p, pos);
                 }
-                Some((v, anchor))
+                Some((tagged(local_tag(tag.as_deref()), v), anchor))
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 let pointer = child_pointer(&stack).unwrap_or_default();
                 spans.values.insert(pointer.clone(), pos);
                 stack.push(Frame::Seq {
                     items: Vec::new(),
                     pointer,
                     anchor,
+                    tag: local_tag(tag.as_deref()),
                 });
                 None
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 let pointer = child_pointer(&stack).unwrap_or_default();
                 spans.values.insert(pointer.clone(), pos);
                 stack.push(Frame::Map {
                     map: Map::new(),
                     pointer,
                     anchor,
+                    tag: local_tag(tag.as_deref()),
                     key_pos: HashMap::new(),
                     pending_key: None,
                 });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, anchor, .. }) => Some((Value::Array(items), anchor)),
+                Some(Frame::Seq {
+                    items, anchor, tag, ..
+                }) => Some((tagged(tag, Value::Array(items)), anchor)),
                 _ => None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { map, anchor, .. }) => Some((Value::Object(map), anchor)),
+                Some(Frame::Map {
+                    map, anchor, tag, ..
+                }) => Some((tagged(tag, Value::Object(map)), anchor)),
                 _ => None,
             },
         };

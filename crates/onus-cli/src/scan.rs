@@ -1,0 +1,416 @@
+//! `onus scan`: find infrastructure files (in parallel, `.gitignore`-aware), parse them, bind the resources to the
+//! project's workloads and report drift.
+
+use crate::commands::{Ctx, Failure, Output, Result};
+use crate::load;
+use onus_core::diag::{Code, Diagnostic, Pos};
+use onus_discover::bind::{per_service, FindingCode, ScanReport};
+use onus_discover::terraform::{dir_of, resolve_source};
+use onus_discover::{detect, Input, Parsed};
+use onus_render::text::{pad, wrap_indented};
+use onus_render::Format;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Which findings make the run exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any drift finding.
+    Any,
+    /// Only undeclared services and unowned resources (the map is wrong), not unmapped types or modules.
+    Drift,
+    Never,
+}
+
+pub struct ScanArgs {
+    pub paths: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    pub fail_on: FailOn,
+}
+
+/// One discovered file, its path relative to the project root.
+struct Found {
+    rel: String,
+    text: String,
+    input: Input,
+}
+
+/// Walk the paths and read every infrastructure file onus understands. Paths in the result are relative to `root`.
+fn discover(
+    root: &Path,
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> std::result::Result<(Vec<Found>, Vec<Diagnostic>), Failure> {
+    let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+    for e in exclude {
+        overrides
+            .add(&format!("!{e}"))
+            .map_err(|err| Failure::Usage(format!("bad --exclude pattern `{e}`: {err}")))?;
+    }
+    let overrides = overrides
+        .build()
+        .map_err(|err| Failure::Usage(format!("bad --exclude pattern: {err}")))?;
+    let mut walk = ignore::WalkBuilder::new(&paths[0]);
+    for p in &paths[1..] {
+        walk.add(p);
+    }
+    walk.overrides(overrides)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            let n = e.file_name().to_string_lossy();
+            n != ".terraform" && n != "node_modules" && n != "target"
+        });
+    let files = Mutex::new(Vec::new());
+    let diags = Mutex::new(Vec::new());
+    let progress = Progress::new();
+    walk.build_parallel().run(|| {
+        Box::new(|entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            let path = entry.path();
+            if !maybe_infra(path) {
+                return ignore::WalkState::Continue;
+            }
+            let rel = relative(root, path);
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    // Binary files are not infrastructure code.
+                    if let Ok(text) = String::from_utf8(bytes) {
+                        if let Some(input) = detect(&rel, &text) {
+                            progress.tick();
+                            files
+                                .lock()
+                                .expect("not poisoned")
+                                .push(Found { rel, text, input });
+                        }
+                    }
+                }
+                Err(e) => diags.lock().expect("not poisoned").push(Diagnostic::new(
+                    Code::IoError,
+                    &rel,
+                    Pos::START,
+                    format!("cannot read: {e}"),
+                )),
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    progress.done();
+    let mut files = files.into_inner().expect("not poisoned");
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok((files, diags.into_inner().expect("not poisoned")))
+}
+
+fn maybe_infra(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [
+        ".tf",
+        ".tfvars",
+        ".tf.json",
+        ".tfvars.json",
+        ".tfstate",
+        ".json",
+        ".jsonl",
+        ".ndjson",
+        ".yaml",
+        ".yml",
+        ".template",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+        && !matches!(name.as_str(), "onus.yaml" | "onus.yml")
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(root).unwrap_or(p);
+    let s = load::display(r);
+    s.trim_start_matches("./").to_string()
+}
+
+/// A progress line on stderr, only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    n: AtomicUsize,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            n: AtomicUsize::new(0),
+        }
+    }
+    fn tick(&self) {
+        let n = self.n.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.on && n.is_multiple_of(100) {
+            eprint!("\rscanning: {n} files");
+        }
+    }
+    fn done(&self) {
+        if self.on && self.n.load(Ordering::Relaxed) >= 100 {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// Parse everything found: Terraform per module directory (local modules followed from their callers), every
+/// other file on its own; all in parallel.
+fn parse_all(files: &[Found]) -> Parsed {
+    let mut tf_dirs: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    let mut others = Vec::new();
+    for f in files {
+        if f.input == Input::TerraformHcl {
+            tf_dirs
+                .entry(dir_of(&f.rel))
+                .or_default()
+                .push((f.rel.clone(), f.text.clone()));
+        } else {
+            others.push(f);
+        }
+    }
+    // Directories that another directory calls as a local module are evaluated through their callers.
+    let mut called: HashSet<String> = HashSet::new();
+    for (dir, fs) in &tf_dirs {
+        for (_, text) in fs {
+            for src in local_sources(text) {
+                if let Some(t) = resolve_source(dir, &src) {
+                    if t != *dir {
+                        called.insert(t);
+                    }
+                }
+            }
+        }
+    }
+    let modules: Vec<(String, Vec<(String, String)>)> = tf_dirs
+        .iter()
+        .map(|(d, fs)| (d.to_string(), fs.clone()))
+        .collect();
+    let roots: Vec<&Vec<(String, String)>> = tf_dirs
+        .iter()
+        .filter(|(d, _)| !called.contains(**d))
+        .map(|(_, fs)| fs)
+        .collect();
+    let mut parsed: Vec<Parsed> = roots
+        .par_iter()
+        .map(|fs| onus_discover::terraform::parse_dir(fs, &modules))
+        .collect();
+    parsed.extend(
+        others
+            .par_iter()
+            .map(|f| onus_discover::parse_file(f.input, &f.rel, &f.text))
+            .collect::<Vec<_>>(),
+    );
+    let mut out = Parsed::default();
+    for p in parsed {
+        out.extend(p);
+    }
+    out.resources.sort_by(|a, b| {
+        (&a.file, a.line, a.col, &a.address).cmp(&(&b.file, b.line, b.col, &b.address))
+    });
+    out
+}
+
+/// `source = "./..."` or `"../..."` values in a Terraform file, found without parsing it.
+fn local_sources(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix("source") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if let Some(q) = rest.strip_prefix('"') {
+            if let Some(end) = q.find('"') {
+                let s = &q[..end];
+                if s.starts_with("./") || s.starts_with("../") {
+                    out.push(s.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
+    crate::commands::only(ctx, &[Format::Table, Format::Json], "scan")?;
+    let cat = load::catalog(&ctx.catalog_dirs)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(Failure::Input(load::InputError::one(
+                Code::IoError,
+                &load::display(p),
+                "no such file or folder",
+                None,
+            )));
+        }
+    }
+    // The project root: the first path when it is a folder, else its folder.
+    let root = if paths[0].is_dir() {
+        paths[0].clone()
+    } else {
+        paths[0].parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let workloads: Vec<onus_core::model::Workload> = match load::manifest_files(&root) {
+        Ok(_) => load::workloads(&cat, &root)?
+            .into_iter()
+            .map(|w| w.workload)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let (files, mut diags) = discover(&root, &paths, &args.exclude)?;
+    let parsed = parse_all(&files);
+    diags.extend(parsed.diagnostics);
+    let index = onus_discover::TypeIndex::new(&cat);
+    let report = onus_discover::bind(
+        &cat,
+        &index,
+        &workloads,
+        parsed.resources,
+        &parsed.unresolved_modules,
+        files.len(),
+    );
+    let failing = report.findings.iter().any(|f| match args.fail_on {
+        FailOn::Any => true,
+        FailOn::Drift => matches!(
+            f.code,
+            FindingCode::UndeclaredService | FindingCode::UnownedResource
+        ),
+        FailOn::Never => false,
+    });
+    let stdout = if ctx.format == Format::Json {
+        let mut v = serde_json::to_value(&report).unwrap_or_default();
+        v["diagnostics"] = serde_json::to_value(&diags).unwrap_or_default();
+        onus_render::json::to_string(&v)
+    } else {
+        render(&report, ctx.width)
+    };
+    let mut stderr = String::new();
+    for d in &diags {
+        let _ = writeln!(stderr, "{d}");
+    }
+    let code = if diags.iter().any(Diagnostic::is_error) {
+        2
+    } else if failing {
+        1
+    } else {
+        0
+    };
+    Ok(Output {
+        stdout,
+        stderr,
+        code,
+    })
+}
+
+fn render(r: &ScanReport, width: usize) -> String {
+    let mut out = String::new();
+    let n_types: BTreeSet<&str> = r
+        .resources
+        .iter()
+        .map(|x| x.resource.rtype.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} resources of {} types in {} files",
+        r.resources.len(),
+        n_types.len(),
+        r.files
+    );
+    let name_w = r
+        .workloads
+        .iter()
+        .flat_map(|w| w.components.iter().map(|c| c.name.len()))
+        .chain([14])
+        .max()
+        .unwrap_or(14);
+    let svc_w = r
+        .workloads
+        .iter()
+        .flat_map(|w| w.components.iter().map(|c| c.service.len()))
+        .chain([10])
+        .max()
+        .unwrap_or(10);
+    for w in &r.workloads {
+        let total: usize = w
+            .components
+            .iter()
+            .map(|c| c.resources.len())
+            .sum::<usize>()
+            + w.unassigned.len();
+        let _ = writeln!(out, "\n{}  ({total} resources)", w.name);
+        for c in &w.components {
+            let head = format!("  {} {} ", pad(&c.name, name_w), pad(&c.service, svc_w));
+            let list = if c.resources.is_empty() {
+                "-".to_string()
+            } else {
+                c.resources.join(", ")
+            };
+            out.push_str(&wrap_indented(&head, &list, width));
+        }
+        if !w.unassigned.is_empty() {
+            out.push_str(&wrap_indented(
+                &format!("  {} {} ", pad("(no component)", name_w), pad("", svc_w)),
+                &w.unassigned.join(", "),
+                width,
+            ));
+        }
+    }
+    let unowned: Vec<&str> = r
+        .resources
+        .iter()
+        .filter(|x| x.workload.is_none())
+        .map(|x| x.resource.address.as_str())
+        .collect();
+    if !unowned.is_empty() && !r.workloads.is_empty() {
+        let _ = writeln!(out, "\nno workload  ({} resources)", unowned.len());
+    }
+    let services = per_service(r);
+    if !services.is_empty() {
+        let list: Vec<String> = services.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push('\n');
+        out.push_str(&wrap_indented("services: ", &list.join(", "), width));
+    }
+    if r.findings.is_empty() {
+        out.push_str("\nNo drift: every resource is mapped and bound.\n");
+        return out;
+    }
+    let _ = writeln!(out, "\nDrift: {} finding(s)", r.findings.len());
+    for f in &r.findings {
+        let place = if f.file.is_empty() {
+            f.workload.clone().unwrap_or_default()
+        } else {
+            format!("{}:{}:{}", f.file, f.line, f.col)
+        };
+        out.push_str(&wrap_indented(
+            "",
+            &format!("{place}: {}: {}", f.code.as_str(), f.message),
+            width,
+        ));
+        out.push_str(&wrap_indented("  help: ", &f.help, width));
+    }
+    out
+}

@@ -1,0 +1,2 @@
+environment   = "prod"
+web_instances = 3
