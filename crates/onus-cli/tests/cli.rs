@@ -411,7 +411,12 @@ fn catalog_stats_meets_the_foundation_bar() {
         .map(|p| p["assumed"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(assumed, per);
-    assert!(s["cells_by_provider"]["generic"]["assumed"].as_u64().unwrap() > 0);
+    assert!(
+        s["cells_by_provider"]["generic"]["assumed"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert_eq!(s["templates"]["classifications"], 6);
     let lint = onus(&["catalog", "lint"]);
     assert_eq!(lint.code, 0, "{}", lint.stdout);
@@ -420,6 +425,110 @@ fn catalog_stats_meets_the_foundation_bar() {
         "{}",
         lint.stdout
     );
+}
+
+// --- discovery -------------------------------------------------------------------------------------------------
+
+#[test]
+fn scan_of_the_example_finds_the_planted_database_and_unmapped_type() {
+    let r = onus(&["scan", "examples/shop"]);
+    assert_eq!(r.code, 1, "drift exits 1: {}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("infra/storefront/prototype.tf:4:1: undeclared-service:"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("infra/storefront/prototype.tf:14:1: unmapped-type:"),
+        "{}",
+        r.stdout
+    );
+    let r = onus(&["scan", "examples/shop", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["kind"], "scan");
+    let inputs: std::collections::BTreeSet<&str> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["input"].as_str().unwrap())
+        .collect();
+    // The example's own Terraform, CloudFormation (SAM) and Kubernetes files.
+    assert_eq!(
+        inputs.into_iter().collect::<Vec<_>>(),
+        ["cloudformation", "kubernetes", "terraform-hcl"]
+    );
+    let by = |a: &str| {
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == a)
+            .unwrap_or_else(|| panic!("no {a}"))
+            .clone()
+    };
+    assert_eq!(by("module.network.aws_vpc.this")["component"], "network");
+    assert_eq!(by("ChargeFunction")["component"], "payments-fn");
+    assert_eq!(
+        by("recommendations/Deployment/recommender")["component"],
+        "recommendations"
+    );
+    assert_eq!(
+        by("aws_s3_bucket.store[\"invoices\"]")["component"],
+        "assets"
+    );
+    let undeclared: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "undeclared-service")
+        .collect();
+    assert_eq!(undeclared.len(), 1, "{undeclared:#?}");
+    assert_eq!(undeclared[0]["service"], "aws:dynamodb");
+    // --fail-on drift still fails on the undeclared database; never does not.
+    assert_eq!(
+        onus(&["scan", "examples/shop", "--fail-on", "drift"]).code,
+        1
+    );
+    assert_eq!(
+        onus(&["scan", "examples/shop", "--fail-on", "never"]).code,
+        0
+    );
+    // Excluding the prototype removes both planted findings.
+    let r = onus(&[
+        "scan",
+        "examples/shop",
+        "--exclude",
+        "**/prototype.tf",
+        "--fail-on",
+        "drift",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn scan_reports_unparseable_files_and_goes_on() {
+    let dir = std::env::temp_dir().join(format!("onus-scan-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.tf"),
+        "resource \"aws_s3_bucket\" \"x\" {\n  bucket = \n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("good.tf"), "resource \"aws_sqs_queue\" \"q\" {}\n").unwrap();
+    let r = onus(&["scan", dir.to_str().unwrap(), "--format", "json"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("bad.tf:2:"), "{}", r.stderr);
+    assert!(r.stderr.contains("error[hcl-syntax]"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["address"] == "aws_sqs_queue.q"));
 }
 
 // --- bad input ---------------------------------------------------------------------------------------------------

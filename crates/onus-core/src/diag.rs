@@ -113,6 +113,8 @@ impl Serialize for Code {
 
 codes! {
     YamlSyntax = ("yaml-syntax", Error, "The file is not well-formed YAML."),
+    JsonSyntax = ("json-syntax", Error, "The file is not well-formed JSON."),
+    HclSyntax = ("hcl-syntax", Error, "The file is not well-formed Terraform HCL."),
     DuplicateKey = ("duplicate-key", Error, "A mapping names the same key twice; YAML forbids it and the second would silently win."),
     UnknownField = ("unknown-field", Error, "A field that this file type does not have (often a typo)."),
     MissingField = ("missing-field", Error, "A required field is absent."),

@@ -26,7 +26,7 @@ pub fn parse(input: Input, path: &str, text: &str) -> Parsed {
                 Ok(x) => v.push((x, start)),
                 Err(e) => out.diagnostics.push(
                     Diagnostic::new(
-                        Code::YamlSyntax,
+                        Code::JsonSyntax,
                         path,
                         Pos {
                             line: i as u32 + 1,

@@ -137,7 +137,7 @@ fn read_tfvars(files: &Files, out: &mut Parsed) -> Map<String, Value> {
 fn hcl_error(path: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
     Diagnostic::new(
-        Code::YamlSyntax,
+        Code::HclSyntax,
         path,
         Pos {
             line: loc.line() as u32,
@@ -152,7 +152,7 @@ fn hcl_error(path: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
 
 pub(crate) fn json_error(path: &str, e: &serde_json::Error) -> Diagnostic {
     Diagnostic::new(
-        Code::YamlSyntax,
+        Code::JsonSyntax,
         path,
         Pos {
             line: e.line().max(1) as u32,
