@@ -329,6 +329,54 @@ fn glob(p: &str) -> Option<GlobMatcher> {
     Glob::new(&pattern).ok().map(|g| g.compile_matcher())
 }
 
+/// Which workload's `paths:` hold a file: plain folder prefixes through a map (one lookup per folder level of the
+/// file), globs one by one. The first workload in manifest order wins, as with selectors.
+struct PathIndex {
+    prefixes: HashMap<String, usize>,
+    globbed: Vec<usize>,
+}
+
+impl PathIndex {
+    fn new(workloads: &[Workload]) -> Self {
+        let mut prefixes = HashMap::new();
+        let mut globbed = Vec::new();
+        for (wi, w) in workloads.iter().enumerate() {
+            for p in &w.paths {
+                if p.contains(['*', '?', '[', '{']) {
+                    if globbed.last() != Some(&wi) {
+                        globbed.push(wi);
+                    }
+                } else {
+                    let key = p.trim_start_matches("./").trim_end_matches('/').to_string();
+                    prefixes.entry(key).or_insert(wi);
+                }
+            }
+        }
+        PathIndex { prefixes, globbed }
+    }
+
+    fn find(&self, file: &str, globs: &[Vec<GlobMatcher>]) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let mut dir = file;
+        while let Some(i) = dir.rfind('/') {
+            dir = &dir[..i];
+            if let Some(&wi) = self.prefixes.get(dir) {
+                best = Some(best.map_or(wi, |b| b.min(wi)));
+            }
+        }
+        for &wi in &self.globbed {
+            if best.is_some_and(|b| b < wi) {
+                break;
+            }
+            if globs[wi].iter().any(|g| g.is_match(file)) {
+                best = Some(best.map_or(wi, |b| b.min(wi)));
+                break;
+            }
+        }
+        best
+    }
+}
+
 /// Map every resource, bind it to a workload component, and collect the drift findings. Resource file paths and
 /// selector paths are compared as given: pass both relative to the project root.
 pub fn bind(
@@ -352,6 +400,18 @@ pub fn bind(
         .iter()
         .map(|w| w.paths.iter().filter_map(|p| glob(p)).collect())
         .collect();
+    let owner_of_path = PathIndex::new(workloads);
+    // Only components that select something are tried, so that a large estate with few selectors stays linear.
+    let active: Vec<(usize, usize)> = selectors
+        .iter()
+        .enumerate()
+        .flat_map(|(wi, sels)| {
+            sels.iter()
+                .enumerate()
+                .filter(|(_, s)| !s.is_empty())
+                .map(move |(ci, _)| (wi, ci))
+        })
+        .collect();
     let service_id = |s: &str| cat.service(s).map(|x| x.id.clone()).ok();
     let comp_services: Vec<Vec<Option<String>>> = workloads
         .iter()
@@ -373,20 +433,12 @@ pub fn bind(
     for r in resources {
         let (service, mapping) = index.service_of(&r);
         let service = service.map(str::to_string);
-        let mut place: Option<(usize, Option<usize>)> = None;
-        'outer: for (wi, sels) in selectors.iter().enumerate() {
-            for (ci, s) in sels.iter().enumerate() {
-                if s.matches(&r) {
-                    place = Some((wi, Some(ci)));
-                    break 'outer;
-                }
-            }
-        }
+        let mut place: Option<(usize, Option<usize>)> = active
+            .iter()
+            .find(|(wi, ci)| selectors[*wi][*ci].matches(&r))
+            .map(|(wi, ci)| (*wi, Some(*ci)));
         if place.is_none() {
-            if let Some(wi) = wpaths
-                .iter()
-                .position(|gs| gs.iter().any(|g| g.is_match(&r.file)))
-            {
+            if let Some(wi) = owner_of_path.find(&r.file, &wpaths) {
                 // The first component of the same service, or for in-cluster objects the first cluster.
                 let ci = match (&service, mapping) {
                     (_, Mapping::InCluster) => workloads[wi]
@@ -502,10 +554,7 @@ pub fn bind(
             file: m.file.clone(),
             line: m.line,
             col: m.col,
-            workload: wpaths
-                .iter()
-                .position(|gs| gs.iter().any(|g| g.is_match(&m.file)))
-                .map(|i| workloads[i].name.clone()),
+            workload: owner_of_path.find(&m.file, &wpaths).map(|i| workloads[i].name.clone()),
             component: None,
             resource: Some(m.address.clone()),
             resource_type: None,
