@@ -32,6 +32,10 @@ pub struct InitArgs {
     /// A component: SERVICE[@VARIANT] or NAME=SERVICE[@VARIANT] (repeatable).
     #[arg(long = "service", value_name = "SERVICE")]
     services: Vec<String>,
+    /// Propose workloads from the infrastructure files under this folder: one workload per top-level folder, one
+    /// component per service found there (edit the result).
+    #[arg(long, value_name = "IAC_DIR")]
+    from: Option<PathBuf>,
     /// Overwrite an existing onus.yaml.
     #[arg(long)]
     force: bool,
@@ -55,6 +59,9 @@ fn ask(prompt: &str, default: &str) -> String {
 
 pub fn run(ctx: &Ctx, a: &InitArgs) -> Result<Output, Failure> {
     let cat = load::catalog(&ctx.catalog_dirs)?;
+    if let Some(from) = &a.from {
+        return from_iac(&cat, a, from);
+    }
     let interactive =
         a.services.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let name = a.name.clone().unwrap_or_else(|| {
@@ -284,4 +291,210 @@ fn render(
     o.push_str("      cadence-days: 90\n");
     o.push_str("      # last-review: 2026-01-31\n");
     o
+}
+
+/// `onus init --from DIR`: a manifest proposed from what a scan of DIR finds.
+fn from_iac(cat: &Catalog, a: &InitArgs, from: &std::path::Path) -> Result<Output, Failure> {
+    if !from.is_dir() {
+        return Err(Failure::Input(load::InputError::one(
+            Code::IoError,
+            &load::display(from),
+            "not a folder",
+            None,
+        )));
+    }
+    let (n_files, parsed, diags) = crate::scan::collect(from, &[from.to_path_buf()], &[])?;
+    if diags.iter().any(onus_core::Diagnostic::is_error) {
+        return Err(Failure::Input(load::InputError(
+            diags
+                .into_iter()
+                .filter(onus_core::Diagnostic::is_error)
+                .collect(),
+        )));
+    }
+    let index = onus_discover::TypeIndex::new(cat);
+    // The folder of DIR as the manifest will see it: relative to the project folder when it is inside it.
+    let base = std::fs::canonicalize(from).unwrap_or_else(|_| from.to_path_buf());
+    let project = std::fs::canonicalize(&a.path).unwrap_or_else(|_| a.path.clone());
+    let prefix = base
+        .strip_prefix(&project)
+        .map(load::display)
+        .unwrap_or_else(|_| load::display(from));
+    let prefix = prefix.trim_end_matches('/').to_string();
+    let root_name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "infra".into());
+    // group -> service -> resource addresses; group -> unmapped types
+    let mut groups: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, Vec<String>>,
+    > = Default::default();
+    let mut unmapped: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for r in &parsed.resources {
+        if r.mode != onus_discover::Mode::Managed {
+            continue;
+        }
+        let group = match r.file.split_once('/') {
+            Some((top, _)) => top.to_string(),
+            None => String::new(),
+        };
+        match index.service_of(r) {
+            (Some(svc), _) => groups
+                .entry(group)
+                .or_default()
+                .entry(svc.to_string())
+                .or_default()
+                .push(r.address.clone()),
+            (None, onus_discover::bind::Mapping::Unmapped) => {
+                unmapped.entry(group).or_default().insert(r.rtype.clone());
+            }
+            _ => {}
+        }
+    }
+    if groups.is_empty() {
+        return Err(Failure::Usage(format!(
+            "found no resources of a known service in {} ({n_files} infrastructure files)",
+            load::display(from)
+        )));
+    }
+    let target = a.path.join("onus.yaml");
+    if target.exists() && !a.force {
+        return Err(Failure::Input(load::InputError::one(
+            Code::IoError,
+            &load::display(&target),
+            "already exists; not overwritten",
+            Some("pass --force to replace it, or write the proposal elsewhere".into()),
+        )));
+    }
+    let team = a.team.clone().unwrap_or_else(|| "my-team".into());
+    let class = a
+        .classification
+        .clone()
+        .unwrap_or_else(|| "confidential".into());
+    if !CLASSES.contains(&class.as_str()) {
+        return Err(Failure::Usage(format!(
+            "unknown classification `{class}`; expected one of: {}",
+            CLASSES.join(", ")
+        )));
+    }
+    let tier = a.tier.unwrap_or(2);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Proposed by `onus init --from {}` from {n_files} infrastructure files: one workload per folder, one\n\
+         # component per service found there. Check each workload's owner, classification and tier, merge or split\n\
+         # workloads as your teams own them, then run `onus scan` to see what is still unmapped.",
+        load::display(from)
+    );
+    o.push_str("workloads:\n");
+    for (group, services) in &groups {
+        let name = if group.is_empty() {
+            root_name.clone()
+        } else {
+            group.clone()
+        };
+        let path = match (prefix.is_empty(), group.is_empty()) {
+            (true, true) => ".".to_string(),
+            (true, false) => format!("{group}/"),
+            (false, true) => format!("{prefix}/"),
+            (false, false) => format!("{prefix}/{group}/"),
+        };
+        let _ = writeln!(o, "  - name: {}", yaml_str(&slug(&name)));
+        let _ = writeln!(o, "    owner: {{team: {}}}", yaml_str(&team));
+        let _ = writeln!(o, "    classification: {class}");
+        let _ = writeln!(o, "    tier: {tier}");
+        if group.is_empty() {
+            let _ = writeln!(o, "    # paths: [{}]  # everything under the scanned folder; narrow it to this workload's files", yaml_str(&path));
+        } else {
+            let _ = writeln!(o, "    paths: [{}]", yaml_str(&path));
+        }
+        o.push_str("    components:\n");
+        let mut used: Vec<String> = Vec::new();
+        for (svc, addresses) in services {
+            let entry = cat.service(svc)?;
+            let mut cname = svc
+                .split_once(':')
+                .map(|(_, s)| s)
+                .unwrap_or(svc)
+                .to_string();
+            if used.contains(&cname) {
+                cname = svc.replace(':', "-");
+            }
+            used.push(cname.clone());
+            let shown: Vec<&str> = addresses.iter().take(3).map(String::as_str).collect();
+            let more = addresses.len().saturating_sub(3);
+            let _ = writeln!(o, "      - name: {}", yaml_str(&cname));
+            let _ = writeln!(
+                o,
+                "        service: {svc}  # {}; {}{}",
+                entry.name,
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+            if !entry.variants.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "        # variant: one of {} (unset: the worst case for you)",
+                    entry
+                        .variants
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        if let Some(types) = unmapped.get(group) {
+            let _ = writeln!(
+                o,
+                "    # Types no catalog service lists (their controls resolve to customer, assumed): {}",
+                types.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    std::fs::create_dir_all(&a.path)
+        .and_then(|_| std::fs::write(&target, &o))
+        .map_err(|e| {
+            Failure::Input(load::InputError::one(
+                Code::IoError,
+                &load::display(&target),
+                format!("cannot write: {e}"),
+                None,
+            ))
+        })?;
+    Ok(Output {
+        stdout: String::new(),
+        stderr: format!(
+            "wrote {} with {} workload(s) proposed from {}; next: edit it, then `onus scan {}`\n",
+            load::display(&target),
+            groups.len(),
+            load::display(from),
+            load::display(&a.path)
+        ),
+        code: 0,
+    })
+}
+
+/// A workload name from a folder name: lower-case kebab-case.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "workload".into()
+    } else {
+        out
+    }
 }

@@ -250,6 +250,18 @@ fn local_sources(text: &str) -> Vec<String> {
     out
 }
 
+/// Discover and parse: the number of files read, what they hold, and the problems found (parse errors included).
+pub fn collect(
+    root: &Path,
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> std::result::Result<(usize, Parsed, Vec<Diagnostic>), Failure> {
+    let (files, mut diags) = discover(root, paths, exclude)?;
+    let mut parsed = parse_all(&files);
+    diags.append(&mut parsed.diagnostics);
+    Ok((files.len(), parsed, diags))
+}
+
 pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
     crate::commands::only(ctx, &[Format::Table, Format::Json], "scan")?;
     let cat = load::catalog(&ctx.catalog_dirs)?;
@@ -281,9 +293,7 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
             .collect(),
         Err(_) => Vec::new(),
     };
-    let (files, mut diags) = discover(&root, &paths, &args.exclude)?;
-    let parsed = parse_all(&files);
-    diags.extend(parsed.diagnostics);
+    let (n_files, parsed, diags) = collect(&root, &paths, &args.exclude)?;
     let index = onus_discover::TypeIndex::new(&cat);
     let report = onus_discover::bind(
         &cat,
@@ -291,7 +301,7 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
         &workloads,
         parsed.resources,
         &parsed.unresolved_modules,
-        files.len(),
+        n_files,
     );
     let failing = report.findings.iter().any(|f| match args.fail_on {
         FailOn::Any => true,

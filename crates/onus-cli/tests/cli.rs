@@ -509,6 +509,41 @@ fn scan_of_the_example_finds_the_planted_database_and_unmapped_type() {
 }
 
 #[test]
+fn init_from_proposes_a_manifest_that_binds_what_it_found() {
+    let dir = std::env::temp_dir().join(format!("onus-init-from-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let r = onus(&[
+        "init",
+        d,
+        "--from",
+        "examples/shop/infra",
+        "--team",
+        "platform",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.join("onus.yaml")).unwrap();
+    assert!(text.contains("- name: \"storefront\""), "{text}");
+    assert!(text.contains("service: aws:dynamodb"), "{text}");
+    assert!(text.contains("Types no catalog service lists (their controls resolve to customer, assumed): aws_appflow_flow"), "{text}");
+    // The proposal is a valid manifest: the matrix resolves it, and a scan binds every mapped resource.
+    assert_eq!(onus(&["matrix", d]).code, 0);
+    let r = onus(&["scan", d, "examples/shop/infra", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"undeclared-service"), "{codes:?}");
+    assert!(codes.contains(&"unmapped-type"), "{codes:?}");
+    // It does not overwrite.
+    assert_eq!(onus(&["init", d, "--from", "examples/shop/infra"]).code, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn scan_reports_unparseable_files_and_goes_on() {
     let dir = std::env::temp_dir().join(format!("onus-scan-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
