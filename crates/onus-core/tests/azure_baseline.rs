@@ -58,6 +58,67 @@ const SERVICES: &[(&str, &str)] = &[
     ("azure:defender-for-cloud", "microsoft-defender-for-cloud"),
     ("azure:sentinel", "microsoft-sentinel"),
     ("azure:machine-learning", "machine-learning-service"),
+    ("azure:automation", "automation"),
+    (
+        "azure:entra-domain-services",
+        "azure-active-directory-domain-services",
+    ),
+    ("azure:advisor", "azure-advisor"),
+    ("azure:analysis-services", "azure-analysis-services"),
+    ("azure:app-configuration", "azure-app-configuration"),
+    ("azure:arc-kubernetes", "azure-arc-enabled-kubernetes"),
+    ("azure:arc-servers", "azure-arc-enabled-servers"),
+    ("azure:bastion", "azure-bastion"),
+    ("azure:bot-service", "azure-bot-service"),
+    ("azure:ai-search", "azure-cognitive-search"),
+    (
+        "azure:communication-services",
+        "azure-communication-services",
+    ),
+    (
+        "azure:cosmos-db-postgresql",
+        "azure-cosmos-db-for-postgresql",
+    ),
+    ("azure:data-box", "azure-data-box"),
+    ("azure:data-explorer", "azure-data-explorer"),
+    ("azure:data-share", "azure-data-share"),
+    (
+        "azure:database-migration-service",
+        "azure-database-migration-service",
+    ),
+    ("azure:databricks", "azure-databricks"),
+    ("azure:dedicated-hsm", "azure-dedicated-hsm"),
+    ("azure:devtest-labs", "azure-devtest-labs"),
+    ("azure:digital-twins", "azure-digital-twins"),
+    ("azure:file-sync", "azure-file-sync"),
+    ("azure:firewall-manager", "azure-firewall-manager"),
+    ("azure:hpc-cache", "azure-hpc-cache"),
+    ("azure:lighthouse", "azure-lighthouse"),
+    ("azure:managed-applications", "azure-managed-applications"),
+    ("azure:managed-lustre", "azure-managed-lustre"),
+    ("azure:migrate", "azure-migrate"),
+    ("azure:nat-gateway", "azure-nat-gateway"),
+    ("azure:netapp-files", "azure-netapp-files"),
+    ("azure:openai", "azure-openai"),
+    ("azure:policy", "azure-policy"),
+    ("azure:private-link", "azure-private-link"),
+    ("azure:public-ip", "azure-public-ip"),
+    ("azure:purview", "azure-purview"),
+    ("azure:red-hat-openshift", "azure-red-hat-openshift-(aro)"),
+    ("azure:resource-manager", "azure-resource-manager"),
+    ("azure:signalr", "azure-signalr-service"),
+    ("azure:spring-apps", "azure-spring-apps"),
+    ("azure:stream-analytics", "azure-stream-analytics"),
+    ("azure:synapse", "azure-synapse-analytics"),
+    ("azure:virtual-desktop", "azure-virtual-desktop"),
+    ("azure:vmware-solution", "azure-vmware-solution"),
+    (
+        "azure:web-application-firewall",
+        "azure-web-application-firewall",
+    ),
+    ("azure:web-pubsub", "azure-web-pubsub"),
+    ("azure:backup", "backup"),
+    ("azure:batch", "batch"),
 ];
 
 /// Baseline feature -> onus control, where the feature is that control (not merely related to it).
@@ -195,7 +256,7 @@ fn azure_cells_agree_with_microsofts_security_baselines() {
         favours_provider.is_empty(),
         "cells that favour the provider: {favours_provider:#?}"
     );
-    // The target. Measured 98.0% over 203 cells on 2026-11-28; every disagreement puts more on the customer,
+    // The target. Measured 99.1% over 430 cells on 2026-11-28; every disagreement puts more on the customer,
     // with a note.
     assert!(rate >= 95.0, "agreement {rate:.1}% is below the 95% target");
 }
