@@ -138,6 +138,13 @@ fn sources_are_the_providers_own_pages() {
                 "firebase.google.com",
                 "status.cloud.google.com",
             ],
+            "digitalocean" => &["docs.digitalocean.com", "www.digitalocean.com", "digitalocean.com"],
+            "oracle" => &["docs.oracle.com", "docs.cloud.oracle.com", "www.oracle.com"],
+            "cloudflare" => &[
+                "developers.cloudflare.com",
+                "www.cloudflare.com",
+                "blog.cloudflare.com",
+            ],
             // The generic provider cites the definition of the service models, nothing more.
             "generic" => &["csrc.nist.gov"],
             _ => &[],

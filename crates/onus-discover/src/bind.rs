@@ -210,6 +210,10 @@ pub struct BoundResource {
     pub mapping: Mapping,
     pub workload: Option<String>,
     pub component: Option<String>,
+    /// For an object inside a Kubernetes cluster: the cluster's responsibility controls it bears on (a Service of
+    /// type LoadBalancer on network access, a RoleBinding on access policies, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<&'static str>,
 }
 
 /// A component and the resources bound to it.
@@ -513,7 +517,13 @@ pub fn bind(
                 }
             }
         }
+        let controls = if mapping == Mapping::InCluster {
+            crate::kubernetes::controls_of(r.rtype.trim_start_matches("kubernetes:")).to_vec()
+        } else {
+            Vec::new()
+        };
         bound.push(BoundResource {
+            controls,
             service,
             mapping,
             workload: place.map(|p| workloads[p.0].name.clone()),
