@@ -1,4 +1,4 @@
-//! Embeds every YAML file under the repository's `catalog/` folder into the binary.
+//! Embeds every YAML file under the repository's `catalog/` and `rules/` folders into the binary.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,14 +23,14 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
-fn main() {
+fn embed(dir: &str, name: &str, code: &mut String) {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = manifest.join("../../catalog");
+    let root = manifest.join("../..").join(dir);
     let root = root.canonicalize().unwrap_or(root);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
-    let mut code = String::from("pub static FILES: &[(&str, &str)] = &[\n");
+    writeln!(code, "pub static {name}: &[(&str, &str)] = &[").expect("write to string");
     for (rel, path) in &files {
         if let Some(parent) = path.parent() {
             println!("cargo:rerun-if-changed={}", parent.display());
@@ -44,6 +44,12 @@ fn main() {
         .expect("write to string");
     }
     code.push_str("];\n");
+}
+
+fn main() {
+    let mut code = String::new();
+    embed("catalog", "FILES", &mut code);
+    embed("rules", "RULES", &mut code);
     let out =
         PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("catalog_files.rs");
     std::fs::write(out, code).expect("write generated file");

@@ -7,3 +7,8 @@ include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
 pub fn files() -> &'static [(&'static str, &'static str)] {
     FILES
 }
+
+/// The bundled checks as (path relative to `rules/`, text).
+pub fn rules() -> &'static [(&'static str, &'static str)] {
+    RULES
+}

@@ -3,6 +3,7 @@
 mod commands;
 mod init;
 mod load;
+mod rules;
 mod scan;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -57,6 +58,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
         fail_on: FailOnArg,
     },
+    /// The checks `onus scan` runs on infrastructure files, and their documentation.
+    Rules {
+        /// Document one check.
+        id: Option<String>,
+        #[command(subcommand)]
+        command: Option<RulesCommand>,
+    },
     /// One-line answer: who owns a control on a service, and your duty.
     Who {
         /// SERVICE[@VARIANT], e.g. aws:rds or aws:eks@auto-mode.
@@ -110,6 +118,12 @@ enum CatalogCommand {
     Frameworks,
 }
 
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Check rule files (the bundled ones, or those under DIR): schema, ids, controls, and each check's fixtures.
+    Lint { path: Option<PathBuf> },
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOnArg {
     /// Any drift finding, unmapped types and unresolved modules included.
@@ -161,6 +175,10 @@ fn main() -> ExitCode {
                 },
             },
         ),
+        Command::Rules { id, command } => match command {
+            Some(RulesCommand::Lint { path }) => rules::lint(&ctx, path.as_deref()),
+            None => rules::list(&ctx, id.as_deref()),
+        },
         Command::Who { service, control } => commands::who(&ctx, &service, control.as_deref()),
         Command::Explain { service, control } => {
             commands::explain(&ctx, &service, control.as_deref())

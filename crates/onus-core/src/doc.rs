@@ -2,7 +2,7 @@
 //! Schema (collecting every problem, each at its line and column), then deserialize.
 
 use crate::diag::{suggest, Code, Diagnostic};
-use crate::model::{ControlSet, ManifestFile, ModelSet, ServiceEntry, TemplateSet};
+use crate::model::{ControlSet, ManifestFile, ModelSet, RuleFile, ServiceEntry, TemplateSet};
 use crate::yaml::{self, Spans};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use schemars::JsonSchema;
@@ -18,15 +18,17 @@ pub enum Kind {
     Service,
     Manifest,
     Templates,
+    Rule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Controls,
         Kind::Models,
         Kind::Service,
         Kind::Manifest,
         Kind::Templates,
+        Kind::Rule,
     ];
 
     /// The file name of the checked-in schema under `schemas/`.
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Service => "catalog-entry.schema.json",
             Kind::Manifest => "workload-manifest.schema.json",
             Kind::Templates => "templates.schema.json",
+            Kind::Rule => "rule.schema.json",
         }
     }
 
@@ -51,11 +54,13 @@ impl Kind {
             Kind::Service => gen::<ServiceEntry>(),
             Kind::Manifest => gen::<ManifestFile>(),
             Kind::Templates => gen::<TemplateSet>(),
+            Kind::Rule => gen::<RuleFile>(),
         }
     }
 
     fn compiled(self) -> &'static (Value, jsonschema::Validator) {
-        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 5] = [
+        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 6] = [
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),

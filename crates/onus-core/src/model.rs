@@ -560,3 +560,115 @@ impl RequirementKind {
         self.as_str().ends_with("-days")
     }
 }
+
+/// A built-in or organization check (`rules/**/*.yaml`): a condition on resources of given types that gives (or
+/// withholds) evidence for one control. Evaluated by `onus scan`; documented by `onus rules ID`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus check")]
+pub struct RuleFile {
+    /// `<provider>-<what>` in kebab-case, e.g. `aws-s3-block-public-acls`; unique.
+    pub id: String,
+    pub title: String,
+    /// The control whose customer side this check tests.
+    pub control: String,
+    pub severity: RuleSeverity,
+    /// Why it matters: the risk in a sentence or two.
+    pub description: String,
+    /// What to change.
+    pub remediation: String,
+    /// Provider documentation pages that support the check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Which resources it applies to.
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    /// Every assertion must hold for the resource to pass.
+    pub assert: Vec<Assertion>,
+    /// A failing and a passing example in the input's own syntax; the test suite runs both.
+    pub fixtures: RuleFixtures,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSeverity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RuleSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSeverity::Low => "low",
+            RuleSeverity::Medium => "medium",
+            RuleSeverity::High => "high",
+            RuleSeverity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RuleMatch {
+    /// Resource types as the input writes them (`aws_s3_bucket`, `AWS::S3::Bucket`, `kubernetes:Deployment`).
+    pub types: Vec<String>,
+    /// Only when these attributes have these values (e.g. `{engine: postgres}`); a scope, not an assertion.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub when: BTreeMap<String, serde_json::Value>,
+}
+
+/// One condition on an attribute. `attribute` is a dotted path; `[]` steps into every element of a list
+/// (`ingress[].cidr_blocks`). Exactly one operator is given.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Assertion {
+    pub attribute: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none_of: Option<Vec<serde_json::Value>>,
+    /// `true`: the attribute must be set (to anything but null); `false`: it must not be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    /// The string or list must contain this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<serde_json::Value>,
+    /// The string or list must not contain this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_contains: Option<serde_json::Value>,
+    /// What an absent attribute means: `fail` (the default: the provider default is the insecure one), `pass`
+    /// (the default is the secure one), or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_absent: Option<AbsentMeans>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AbsentMeans {
+    Fail,
+    Pass,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RuleFixtures {
+    /// The syntax of the examples: terraform, cloudformation, kubernetes or arm.
+    pub input: String,
+    /// A configuration the check fails on.
+    pub fail: String,
+    /// The same configuration fixed.
+    pub pass: String,
+}
