@@ -61,7 +61,12 @@ pub fn only(ctx: &Ctx, allowed: &[Format], command: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Failure::Usage(format!(
-            "`{command}` does not print that format; use table or json"
+            "`{command}` does not print that format; use {}",
+            allowed
+                .iter()
+                .map(|f| format!("{f:?}").to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
         )))
     }
 }
@@ -92,6 +97,11 @@ pub fn matrix(
     only_workload: Option<&str>,
     framework: Option<&str>,
 ) -> Result<Output> {
+    only(
+        ctx,
+        &[Format::Table, Format::Markdown, Format::Csv, Format::Json],
+        "matrix",
+    )?;
     let cat = load::catalog(&ctx.catalog_dirs)?;
     let framework = match framework {
         None => None,
@@ -127,7 +137,8 @@ pub fn matrix(
             Format::Table => table::framework(&report, ctx.width),
             Format::Markdown => markdown::framework(&report),
             Format::Csv => csv::framework(&report),
-            Format::Json => json::to_string(&report),
+            // `only` above admits no other format.
+            _ => json::to_string(&report),
         }));
     }
     let report = MatrixReport::new(cat.control_ids().map(str::to_string).collect(), workloads);
@@ -135,7 +146,7 @@ pub fn matrix(
         Format::Table => table::matrix(&report, ctx.width),
         Format::Markdown => markdown::matrix(&report),
         Format::Csv => csv::matrix(&report),
-        Format::Json => json::to_string(&report),
+        _ => json::to_string(&report),
     }))
 }
 

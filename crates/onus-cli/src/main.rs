@@ -1,6 +1,7 @@
 //! `onus`: the cloud shared responsibility model as code.
 
 mod commands;
+mod formats;
 mod init;
 mod load;
 mod rules;
@@ -30,6 +31,8 @@ enum FormatArg {
     Markdown,
     Csv,
     Json,
+    Sarif,
+    Junit,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +60,12 @@ enum Command {
         /// Which findings make the exit code 1.
         #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
         fail_on: FailOnArg,
+        /// Also run the checks in this folder of check files (repeatable); same ids replace bundled checks.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        /// Skip the checks: discovery and drift only.
+        #[arg(long)]
+        no_checks: bool,
     },
     /// The checks `onus scan` runs on infrastructure files, and their documentation.
     Rules {
@@ -126,8 +135,10 @@ enum RulesCommand {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOnArg {
-    /// Any drift finding, unmapped types and unresolved modules included.
+    /// Any finding: failing checks and every drift finding, unmapped types and unresolved modules included.
     Any,
+    /// Failing checks, undeclared services and unowned resources.
+    Checks,
     /// Undeclared services and unowned resources: the map no longer matches what is deployed.
     Drift,
     /// Always exit 0 unless an input failed to parse.
@@ -147,6 +158,8 @@ fn main() -> ExitCode {
         FormatArg::Markdown => onus_render::Format::Markdown,
         FormatArg::Csv => onus_render::Format::Csv,
         FormatArg::Json => onus_render::Format::Json,
+        FormatArg::Sarif => onus_render::Format::Sarif,
+        FormatArg::Junit => onus_render::Format::Junit,
     };
     let ctx = commands::Ctx {
         catalog_dirs: cli.catalog,
@@ -163,13 +176,18 @@ fn main() -> ExitCode {
             paths,
             exclude,
             fail_on,
+            rules,
+            no_checks,
         } => scan::run(
             &ctx,
             &scan::ScanArgs {
                 paths,
                 exclude,
+                rules,
+                no_checks,
                 fail_on: match fail_on {
                     FailOnArg::Any => scan::FailOn::Any,
+                    FailOnArg::Checks => scan::FailOn::Checks,
                     FailOnArg::Drift => scan::FailOn::Drift,
                     FailOnArg::Never => scan::FailOn::Never,
                 },

@@ -20,8 +20,10 @@ use std::sync::Mutex;
 /// Which findings make the run exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
-    /// Any drift finding.
+    /// Any drift finding or failing check.
     Any,
+    /// Failing checks and the drift that means the map is wrong.
+    Checks,
     /// Only undeclared services and unowned resources (the map is wrong), not unmapped types or modules.
     Drift,
     Never,
@@ -30,6 +32,8 @@ pub enum FailOn {
 pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     pub exclude: Vec<String>,
+    pub rules: Vec<PathBuf>,
+    pub no_checks: bool,
     pub fail_on: FailOn,
 }
 
@@ -263,8 +267,17 @@ pub fn collect(
 }
 
 pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
-    crate::commands::only(ctx, &[Format::Table, Format::Json], "scan")?;
+    crate::commands::only(
+        ctx,
+        &[Format::Table, Format::Json, Format::Sarif, Format::Junit],
+        "scan",
+    )?;
     let cat = load::catalog(&ctx.catalog_dirs)?;
+    let rules = if args.no_checks {
+        Vec::new()
+    } else {
+        crate::rules::load_rules(&cat, &args.rules)?
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -295,6 +308,7 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
     };
     let (n_files, parsed, diags) = collect(&root, &paths, &args.exclude)?;
     let index = onus_discover::TypeIndex::new(&cat);
+    let checks = onus_checks::run(&rules, &parsed.resources);
     let report = onus_discover::bind(
         &cat,
         &index,
@@ -303,20 +317,35 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
         &parsed.unresolved_modules,
         n_files,
     );
-    let failing = report.findings.iter().any(|f| match args.fail_on {
-        FailOn::Any => true,
-        FailOn::Drift => matches!(
+    let map_wrong = |f: &onus_discover::Finding| {
+        matches!(
             f.code,
             FindingCode::UndeclaredService | FindingCode::UnownedResource
-        ),
+        )
+    };
+    let check_failed = checks
+        .iter()
+        .any(|c| c.outcome == onus_checks::Outcome::Fail);
+    let failing = match args.fail_on {
+        FailOn::Any => check_failed || !report.findings.is_empty(),
+        FailOn::Checks => check_failed || report.findings.iter().any(map_wrong),
+        FailOn::Drift => report.findings.iter().any(map_wrong),
         FailOn::Never => false,
-    });
-    let stdout = if ctx.format == Format::Json {
-        let mut v = serde_json::to_value(&report).unwrap_or_default();
-        v["diagnostics"] = serde_json::to_value(&diags).unwrap_or_default();
-        onus_render::json::to_string(&v)
-    } else {
-        render(&report, ctx.width)
+    };
+    let stdout = match ctx.format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&report).unwrap_or_default();
+            v["checks"] = serde_json::to_value(&checks).unwrap_or_default();
+            v["diagnostics"] = serde_json::to_value(&diags).unwrap_or_default();
+            onus_render::json::to_string(&v)
+        }
+        Format::Sarif => crate::formats::sarif(&rules, &checks, &report.findings),
+        Format::Junit => crate::formats::junit(&checks, &report.findings),
+        _ => {
+            let mut out = render(&report, ctx.width);
+            render_checks(&mut out, &rules, &checks, ctx.width);
+            out
+        }
     };
     let mut stderr = String::new();
     for d in &diags {
@@ -334,6 +363,42 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
         stderr,
         code,
     })
+}
+
+fn render_checks(
+    out: &mut String,
+    rules: &[onus_core::model::RuleFile],
+    checks: &[onus_checks::CheckResult],
+    width: usize,
+) {
+    use onus_checks::Outcome;
+    if rules.is_empty() {
+        return;
+    }
+    let count = |o: Outcome| checks.iter().filter(|c| c.outcome == o).count();
+    let _ = writeln!(
+        out,
+        "\nChecks: {} failed, {} unknown until deploy time, {} passed ({} checks)",
+        count(Outcome::Fail),
+        count(Outcome::Unknown),
+        count(Outcome::Pass),
+        rules.len()
+    );
+    for c in checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+        let sev = rules
+            .iter()
+            .find(|r| r.id == c.rule)
+            .map(|r| r.severity.as_str())
+            .unwrap_or("");
+        out.push_str(&wrap_indented(
+            "",
+            &format!(
+                "{}:{}:{}: {} [{sev}]: {}: {}",
+                c.file, c.line, c.col, c.rule, c.resource, c.message
+            ),
+            width,
+        ));
+    }
 }
 
 fn render(r: &ScanReport, width: usize) -> String {

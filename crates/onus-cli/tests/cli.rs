@@ -544,6 +544,127 @@ fn init_from_proposes_a_manifest_that_binds_what_it_found() {
 }
 
 #[test]
+fn scan_as_sarif_validates_against_the_sarif_2_1_0_schema() {
+    // Fetched by scripts/test-deps (the README's test command runs it): Microsoft's SARIF 2.1.0 schema.
+    let path = std::env::var("ONUS_SARIF_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target/test-deps/sarif-schema-2.1.0.json"));
+    let schema_text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/test-deps (or the README's test command)",
+            path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let r = onus(&["scan", "examples/shop", "--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let log: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for res in results {
+        let i = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[i]["id"], res["ruleId"],
+            "ruleIndex points at its rule"
+        );
+    }
+    let undeclared = results
+        .iter()
+        .find(|x| x["ruleId"] == "undeclared-service")
+        .unwrap();
+    let region = &undeclared["locations"][0]["physicalLocation"];
+    assert_eq!(
+        region["artifactLocation"]["uri"],
+        "infra/storefront/prototype.tf"
+    );
+    assert_eq!(region["region"]["startLine"], 4);
+}
+
+#[test]
+fn scan_as_junit_is_well_formed_xml_with_consistent_counts() {
+    use quick_xml::events::Event;
+    let r = onus(&["scan", "examples/shop", "--format", "junit"]);
+    let mut reader = quick_xml::Reader::from_str(&r.stdout);
+    let (mut cases, mut failures, mut suites, mut root_tests) = (0, 0, 0, None);
+    let mut depth = 0i32;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                depth += 1;
+                count(&e, &mut cases, &mut failures, &mut suites, &mut root_tests);
+            }
+            Event::Empty(e) => count(&e, &mut cases, &mut failures, &mut suites, &mut root_tests),
+            Event::End(_) => depth -= 1,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    fn count(
+        e: &quick_xml::events::BytesStart,
+        cases: &mut usize,
+        failures: &mut usize,
+        suites: &mut usize,
+        root: &mut Option<usize>,
+    ) {
+        match e.name().as_ref() {
+            b"testcase" => *cases += 1,
+            b"failure" => *failures += 1,
+            b"testsuite" => *suites += 1,
+            b"testsuites" => {
+                let tests = e.try_get_attribute("tests").unwrap().unwrap();
+                *root = Some(String::from_utf8_lossy(&tests.value).parse().unwrap());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "balanced");
+    assert_eq!(suites, 2);
+    assert_eq!(root_tests, Some(cases));
+    assert!(failures >= 3, "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("classname=\"undeclared-service\" name=\"aws_dynamodb_table.carts_prototype\""));
+}
+
+#[test]
+fn scan_runs_the_checks_and_reports_failures_with_their_place() {
+    let dir = std::env::temp_dir().join(format!("onus-scan-checks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("db.tf"),
+        "resource \"aws_db_instance\" \"plain\" {\n  engine = \"postgres\"\n}\n\nresource \"aws_db_instance\" \"enc\" {\n  storage_encrypted = var.encrypt\n}\n",
+    )
+    .unwrap();
+    let r = onus(&["scan", dir.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let get = |a: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "aws-rds-storage-encrypted" && c["resource"] == a)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(get("aws_db_instance.plain")["outcome"], "fail");
+    assert_eq!(get("aws_db_instance.plain")["line"], 1);
+    // A variable without a default is unknown at scan time: neither pass nor fail.
+    assert_eq!(get("aws_db_instance.enc")["outcome"], "unknown");
+    assert_eq!(r.code, 1, "a failing check exits 1");
+    let quiet = onus(&["scan", dir.to_str().unwrap(), "--no-checks"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(quiet.code, 0, "{}", quiet.stdout);
+}
+
+#[test]
 fn scan_reports_unparseable_files_and_goes_on() {
     let dir = std::env::temp_dir().join(format!("onus-scan-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

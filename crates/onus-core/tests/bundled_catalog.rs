@@ -138,7 +138,11 @@ fn sources_are_the_providers_own_pages() {
                 "firebase.google.com",
                 "status.cloud.google.com",
             ],
-            "digitalocean" => &["docs.digitalocean.com", "www.digitalocean.com", "digitalocean.com"],
+            "digitalocean" => &[
+                "docs.digitalocean.com",
+                "www.digitalocean.com",
+                "digitalocean.com",
+            ],
             "oracle" => &["docs.oracle.com", "docs.cloud.oracle.com", "www.oracle.com"],
             "cloudflare" => &[
                 "developers.cloudflare.com",

@@ -17,6 +17,10 @@ pub enum Format {
     Markdown,
     Csv,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (`onus scan`).
+    Sarif,
+    /// JUnit XML, for CI test reports (`onus scan`).
+    Junit,
 }
 
 /// A one-letter code for an owner, as in the matrix grid.
