@@ -104,6 +104,17 @@ fn tagged(tag: Option<String>, v: Value) -> Value {
     }
 }
 
+/// The most values that alias expansion may add to one file.
+pub const MAX_ALIAS_EXPANSION: usize = 100_000;
+
+fn node_count(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(node_count).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
 /// Parse every document in `text`. Syntax errors end the parse (a YAML parser cannot recover), but duplicate keys
 /// are collected and parsing goes on.
 pub fn parse_all(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
@@ -111,7 +122,10 @@ pub fn parse_all(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut spans = Spans::default();
-    let mut anchors: HashMap<usize, Value> = HashMap::new();
+    // Anchored values with their size in nodes. Aliases are expanded by copying, so a document of nested aliases
+    // ("billion laughs") could grow without bound: the expansion budget stops it with a diagnostic.
+    let mut anchors: HashMap<usize, (Value, usize)> = HashMap::new();
+    let mut expanded = 0usize;
     let mut root: Option<Value> = None;
 
     for item in Parser::new_from_str(text) {
@@ -166,7 +180,25 @@ pub fn parse_all(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
                 });
                 None
             }
-            Event::Alias(id) => Some((anchors.get(&id).cloned().unwrap_or(Value::Null), 0)),
+            Event::Alias(id) => {
+                let (v, size) = anchors.get(&id).cloned().unwrap_or((Value::Null, 1));
+                expanded += size;
+                if expanded > MAX_ALIAS_EXPANSION {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::YamlSyntax,
+                            file,
+                            pos,
+                            format!(
+                                "YAML aliases expand to more than {MAX_ALIAS_EXPANSION} values; the document is not read"
+                            ),
+                        )
+                        .with_help("nested anchors and aliases multiply; write the values out, or use fewer levels"),
+                    );
+                    return (docs, diags);
+                }
+                Some((v, 0))
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let forced_str = tag
                     .as_ref()
@@ -258,7 +290,7 @@ pub fn parse_all(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         };
         if let Some((value, anchor)) = node {
             if anchor != 0 {
-                anchors.insert(anchor, value.clone());
+                anchors.insert(anchor, (value.clone(), node_count(&value)));
             }
             match stack.last_mut() {
                 None => root = Some(value),
@@ -390,6 +422,18 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, Code::YamlSyntax);
         assert!(d[0].line >= 1);
+    }
+
+    #[test]
+    fn alias_bombs_stop_with_a_diagnostic() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let (_, diags) = parse_all("bomb.yaml", &text);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("aliases expand"), "{}", diags[0]);
     }
 
     #[test]

@@ -119,6 +119,33 @@ const SERVICES: &[(&str, &str)] = &[
     ("azure:web-pubsub", "azure-web-pubsub"),
     ("azure:backup", "backup"),
     ("azure:batch", "batch"),
+    ("azure:cloud-shell", "cloud-shell"),
+    ("azure:ai-services", "cognitive-services"),
+    ("azure:container-instances", "container-instances"),
+    ("azure:cdn", "content-delivery-network"),
+    (
+        "azure:customer-lockbox",
+        "customer-lockbox-for-microsoft-azure",
+    ),
+    ("azure:data-factory", "data-factory"),
+    ("azure:iot-central", "iot-central"),
+    ("azure:iot-hub", "iot-hub"),
+    ("azure:key-vault-managed-hsm", "key-vault-managed-hsm"),
+    ("azure:attestation", "microsoft-azure-attestation"),
+    (
+        "azure:managed-cassandra",
+        "microsoft-azure-managed-instance-for-apache-cassandra",
+    ),
+    ("azure:defender-for-iot", "microsoft-defender-for-iot"),
+    ("azure:network-watcher", "network-watcher"),
+    ("azure:notification-hubs", "notification-hubs"),
+    ("azure:site-recovery", "site-recovery"),
+    ("azure:sql-server-vms", "sql-iaas"),
+    ("azure:traffic-manager", "traffic-manager"),
+    ("azure:virtual-wan", "virtual-wan"),
+    ("azure:vpn-gateway", "vpn-gateway"),
+    ("azure:sql-managed-instance", "azure-sql"),
+    ("azure:queue-storage", "storage"),
 ];
 
 /// Baseline feature -> onus control, where the feature is that control (not merely related to it).
@@ -256,7 +283,7 @@ fn azure_cells_agree_with_microsofts_security_baselines() {
         favours_provider.is_empty(),
         "cells that favour the provider: {favours_provider:#?}"
     );
-    // The target. Measured 99.1% over 430 cells on 2026-11-28; every disagreement puts more on the customer,
+    // The target. Measured 99.3% over 538 cells on 2026-11-28; every disagreement puts more on the customer,
     // with a note.
     assert!(rate >= 95.0, "agreement {rate:.1}% is below the 95% target");
 }

@@ -18,6 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 /// Module nesting deeper than this is reported rather than followed (a cycle of local modules, most likely).
 const MAX_DEPTH: usize = 16;
 
+/// One root module may expand (count, for_each, module instances) to at most this many resources; past it the rest
+/// is reported, not expanded, so that a hostile `count` cannot exhaust memory.
+pub const MAX_INSTANCES: usize = 200_000;
+
 /// One directory's files: `(path, text)`. Paths use `/`.
 pub type Files = [(String, String)];
 
@@ -371,6 +375,24 @@ fn resources(
         Mode::Data => format!("{prefix}data.{rtype}.{name}"),
     };
     for key in instances(b, scope, f.text) {
+        if out.resources.len() >= MAX_INSTANCES {
+            let already = out
+                .diagnostics
+                .iter()
+                .any(|d| d.message.starts_with("expansion stopped"));
+            if !already {
+                out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        f.path,
+                        Pos { line, col },
+                        format!("expansion stopped at {MAX_INSTANCES} resources (count, for_each and module instances)"),
+                    )
+                    .with_help("a configuration this large is better scanned from `terraform show -json` of a plan"),
+                );
+            }
+            return;
+        }
         let mut inner = scope.clone();
         let address = match &key {
             None => base.clone(),
