@@ -192,9 +192,9 @@ fn lookup<'a>(v: &'a Value, path: &str) -> Vec<Option<&'a Value>> {
                 next.push(None);
                 continue;
             };
-            // A block written once in HCL is a one-element list: step through it.
+            // A block written once in HCL is a one-element list: step through it to read its keys.
             let c = match c {
-                Value::Array(a) if a.len() == 1 && a[0].is_object() && !fan => &a[0],
+                Value::Array(a) if a.len() == 1 && a[0].is_object() && !key.is_empty() => &a[0],
                 other => other,
             };
             let child = if key.is_empty() { Some(c) } else { c.get(key) };
@@ -415,4 +415,78 @@ pub fn run_fixtures(rule: &RuleFile) -> (Option<Outcome>, Option<Outcome>) {
         })
     };
     (run_one(&rule.fixtures.fail), run_one(&rule.fixtures.pass))
+}
+
+/// A check's documentation page (docs/rules/ID.md is this text; a test keeps it current).
+pub fn markdown(r: &RuleFile) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}: {}\n", r.id, r.title);
+    let _ = writeln!(o, "- Control: `{}`", r.control);
+    let _ = writeln!(o, "- Severity: {}", r.severity.as_str());
+    let _ = writeln!(
+        o,
+        "- Applies to: {}",
+        r.matches
+            .types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (k, v) in &r.matches.when {
+        let _ = writeln!(o, "- Only when `{k}` is {v}");
+    }
+    let _ = writeln!(
+        o,
+        "\n## Why\n\n{}\n\n## Fix\n\n{}\n",
+        r.description.trim(),
+        r.remediation.trim()
+    );
+    o.push_str("## What is checked\n\n");
+    for a in &r.assert {
+        let op = serde_json::to_value(a).unwrap_or_default();
+        let _ = writeln!(o, "- `{}`", serde_json::to_string(&op).unwrap_or_default());
+    }
+    let lang = match r.fixtures.input.as_str() {
+        "terraform" => "hcl",
+        "arm" => "json",
+        _ => "yaml",
+    };
+    let _ = writeln!(
+        o,
+        "\n## Fails\n\n```{lang}\n{}```\n\n## Passes\n\n```{lang}\n{}```",
+        r.fixtures.fail, r.fixtures.pass
+    );
+    if !r.references.is_empty() {
+        o.push_str("\n## References\n\n");
+        for u in &r.references {
+            let _ = writeln!(o, "- <{u}>");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lookup;
+    use serde_json::json;
+
+    #[test]
+    fn paths_step_through_blocks_and_fan_out_over_lists() {
+        let v = json!({"settings": [{"ip_configuration": [{"authorized_networks": [{"value": "10.0.0.0/8"}, {"value": "0.0.0.0/0"}]}]}]});
+        let got: Vec<_> = lookup(&v, "settings.ip_configuration.authorized_networks[].value")
+            .into_iter()
+            .map(|x| x.cloned())
+            .collect();
+        assert_eq!(
+            got,
+            vec![Some(json!("10.0.0.0/8")), Some(json!("0.0.0.0/0"))]
+        );
+        assert_eq!(lookup(&v, "settings.nothing"), vec![None]);
+        assert_eq!(
+            lookup(&json!({"ingress": []}), "ingress[].cidr"),
+            vec![None]
+        );
+    }
 }

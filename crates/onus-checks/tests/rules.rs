@@ -70,3 +70,46 @@ fn check_ids_are_unique_and_name_their_provider() {
         );
     }
 }
+
+/// docs/rules/<id>.md is generated from each check; `UPDATE_DOCS=1 cargo test -p onus-checks` rewrites them.
+#[test]
+fn generated_check_docs_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    let rules = rules();
+    let mut index = String::from("# Checks\n\nGenerated from `rules/`; `onus rules ID` prints the same page.\n\n| check | control | severity | title |\n|---|---|---|---|\n");
+    let mut stale = Vec::new();
+    let mut check = |name: String, text: String| {
+        let path = dir.join(&name);
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name);
+        }
+    };
+    for r in &rules {
+        index.push_str(&format!(
+            "| [{0}]({0}.md) | `{1}` | {2} | {3} |\n",
+            r.id,
+            r.control,
+            r.severity.as_str(),
+            r.title
+        ));
+        check(format!("{}.md", r.id), onus_checks::markdown(r));
+    }
+    check("README.md".to_string(), index);
+    if !update {
+        // Pages of checks that no longer exist.
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name != "README.md" && !rules.iter().any(|r| format!("{}.md", r.id) == name) {
+                stale.push(format!("{name} (no such check)"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale check docs (run UPDATE_DOCS=1 cargo test -p onus-checks): {stale:?}"
+    );
+}

@@ -59,7 +59,7 @@ pub fn list(ctx: &Ctx, id: Option<&str>) -> Result<Output> {
         };
         return Ok(Output::ok(match ctx.format {
             Format::Json => onus_render::json::to_string(r),
-            _ => markdown(r),
+            _ => onus_checks::markdown(r),
         }));
     }
     if ctx.format == Format::Json {
@@ -83,55 +83,6 @@ pub fn list(ctx: &Ctx, id: Option<&str>) -> Result<Output> {
     }
     let _ = writeln!(out, "{} checks; `onus rules ID` documents one", rules.len());
     Ok(Output::ok(out))
-}
-
-/// A check's documentation page (also written to docs/rules/ by the test suite).
-pub fn markdown(r: &RuleFile) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "# {}: {}\n", r.id, r.title);
-    let _ = writeln!(o, "- Control: `{}`", r.control);
-    let _ = writeln!(o, "- Severity: {}", r.severity.as_str());
-    let _ = writeln!(
-        o,
-        "- Applies to: {}",
-        r.matches
-            .types
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    for (k, v) in &r.matches.when {
-        let _ = writeln!(o, "- Only when `{k}` is {v}");
-    }
-    let _ = writeln!(
-        o,
-        "\n## Why\n\n{}\n\n## Fix\n\n{}\n",
-        r.description.trim(),
-        r.remediation.trim()
-    );
-    o.push_str("## What is checked\n\n");
-    for a in &r.assert {
-        let op = serde_json::to_value(a).unwrap_or_default();
-        let _ = writeln!(o, "- `{}`", serde_json::to_string(&op).unwrap_or_default());
-    }
-    let lang = match r.fixtures.input.as_str() {
-        "terraform" => "hcl",
-        "arm" => "json",
-        _ => "yaml",
-    };
-    let _ = writeln!(
-        o,
-        "\n## Fails\n\n```{lang}\n{}```\n\n## Passes\n\n```{lang}\n{}```",
-        r.fixtures.fail, r.fixtures.pass
-    );
-    if !r.references.is_empty() {
-        o.push_str("\n## References\n\n");
-        for u in &r.references {
-            let _ = writeln!(o, "- <{u}>");
-        }
-    }
-    o
 }
 
 /// `onus rules lint [DIR]`: load check files and run each on its own fixtures.

@@ -83,7 +83,16 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 })
                 .unwrap_or_default();
             let mut attributes = BTreeMap::new();
-            for key in ["apiVersion", "spec", "type", "rules", "subjects", "roleRef"] {
+            for key in [
+                "apiVersion",
+                "metadata",
+                "spec",
+                "type",
+                "rules",
+                "subjects",
+                "roleRef",
+                "automountServiceAccountToken",
+            ] {
                 if let Some(v) = obj.get(key) {
                     attributes.insert(key.to_string(), v.clone());
                 }
