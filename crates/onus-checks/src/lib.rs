@@ -4,6 +4,8 @@
 //! the outcome is `pass`, `fail`, or `unknown` when an attribute it needs could not be resolved statically: onus
 //! never turns an unknown into a pass or a fail.
 
+pub mod sarif_import;
+
 use onus_core::catalog::SourceFile;
 use onus_core::diag::{suggest, Code, Diagnostic};
 use onus_core::doc::{self, Kind};

@@ -99,11 +99,13 @@ fn generated_check_docs_are_current() {
         check(format!("{}.md", r.id), onus_checks::markdown(r));
     }
     check("README.md".to_string(), index);
-    if !update {
-        // Pages of checks that no longer exist.
-        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name != "README.md" && !rules.iter().any(|r| format!("{}.md", r.id) == name) {
+    // Pages of checks that no longer exist.
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name != "README.md" && !rules.iter().any(|r| format!("{}.md", r.id) == name) {
+            if update {
+                std::fs::remove_file(e.path()).unwrap();
+            } else {
                 stale.push(format!("{name} (no such check)"));
             }
         }

@@ -96,6 +96,7 @@ pub fn matrix(
     path: &Path,
     only_workload: Option<&str>,
     framework: Option<&str>,
+    imports: &[PathBuf],
 ) -> Result<Output> {
     only(
         ctx,
@@ -131,6 +132,12 @@ pub fn matrix(
     {
         workloads.push(resolver.workload(&w.workload)?);
     }
+    let mut stderr = String::new();
+    if !imports.is_empty() {
+        let project: Vec<onus_core::model::Workload> =
+            loaded.iter().map(|w| w.workload.clone()).collect();
+        stderr = import_sarif(&cat, path, &project, imports, &mut workloads)?;
+    }
     if let Some(fw) = framework {
         let report = FrameworkReport::new(&cat, fw, &workloads);
         return Ok(Output::ok(match ctx.format {
@@ -142,12 +149,78 @@ pub fn matrix(
         }));
     }
     let report = MatrixReport::new(cat.control_ids().map(str::to_string).collect(), workloads);
-    Ok(Output::ok(match ctx.format {
+    let stdout = match ctx.format {
         Format::Table => table::matrix(&report, ctx.width),
         Format::Markdown => markdown::matrix(&report),
         Format::Csv => csv::matrix(&report),
         _ => json::to_string(&report),
-    }))
+    };
+    Ok(Output {
+        stdout,
+        stderr,
+        code: 0,
+    })
+}
+
+/// Attach other scanners' open results to the workloads and controls they concern; returns a note on what could
+/// not be placed.
+fn import_sarif(
+    cat: &Catalog,
+    project: &Path,
+    workloads: &[onus_core::model::Workload],
+    imports: &[PathBuf],
+    matrices: &mut [onus_core::WorkloadMatrix],
+) -> Result<String> {
+    let checks = crate::rules::load_rules(cat, &[])?;
+    let owner = onus_discover::bind::PathOwner::new(workloads);
+    let root = std::fs::canonicalize(if project.is_file() {
+        project.parent().unwrap_or(project)
+    } else {
+        project
+    })
+    .unwrap_or_else(|_| project.to_path_buf());
+    let mut note = String::new();
+    for file in imports {
+        let f = load::read(file)?;
+        let results = onus_checks::sarif_import::parse(cat, &checks, &f.path, &f.text)
+            .map_err(|d| Failure::Input(load::InputError(vec![d])))?;
+        let (mut no_control, mut no_workload, mut placed) = (0, 0, 0);
+        for r in results {
+            let Some(control) = &r.control else {
+                no_control += 1;
+                continue;
+            };
+            let rel = match std::path::Path::new(&r.file).strip_prefix(&root) {
+                Ok(p) => load::display(p),
+                Err(_) => r.file.clone(),
+            };
+            let Some(wi) = owner.find(&rel) else {
+                no_workload += 1;
+                continue;
+            };
+            let name = &workloads[wi].name;
+            if let Some(m) = matrices.iter_mut().find(|m| &m.name == name) {
+                if let Some(cell) = m.rollup.iter_mut().find(|c| &c.control == control) {
+                    cell.scanner_findings
+                        .push(onus_core::resolve::ScannerFinding {
+                            tool: r.tool.clone(),
+                            rule: r.rule.clone(),
+                            level: r.level.clone(),
+                            message: r.message.clone(),
+                            file: rel,
+                            line: r.line,
+                        });
+                    placed += 1;
+                }
+            }
+        }
+        let _ = writeln!(
+            note,
+            "{}: {placed} open result(s) placed on workload controls; {no_control} not mapped to a control, {no_workload} outside every workload's paths",
+            f.path
+        );
+    }
+    Ok(note)
 }
 
 // ---------------------------------------------------------------------------------------------------------------

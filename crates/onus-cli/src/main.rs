@@ -48,6 +48,10 @@ enum Command {
         /// Group the matrix by this framework's requirements (see `onus catalog frameworks`).
         #[arg(long)]
         framework: Option<String>,
+        /// Import another scanner's results (SARIF 2.1.0) onto the controls and workloads they concern
+        /// (repeatable).
+        #[arg(long = "import", value_name = "SARIF")]
+        imports: Vec<PathBuf>,
     },
     /// Read Terraform, CloudFormation, Kubernetes, ARM and inventory exports; bind the resources to workloads and
     /// report drift (undeclared services, unowned resources, unmapped types, ...).
@@ -171,7 +175,14 @@ fn main() -> ExitCode {
             path,
             workload,
             framework,
-        } => commands::matrix(&ctx, &path, workload.as_deref(), framework.as_deref()),
+            imports,
+        } => commands::matrix(
+            &ctx,
+            &path,
+            workload.as_deref(),
+            framework.as_deref(),
+            &imports,
+        ),
         Command::Scan {
             paths,
             exclude,

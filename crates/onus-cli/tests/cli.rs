@@ -665,6 +665,139 @@ fn scan_runs_the_checks_and_reports_failures_with_their_place() {
 }
 
 #[test]
+fn imported_sarif_marks_the_cells_it_concerns() {
+    // Another scanner's results, which know nothing of onus: mapped by their rules' words and placed by file.
+    let r = onus(&[
+        "matrix",
+        "examples/shop",
+        "--import",
+        "tests/fixtures/sarif/other-scanner.sarif",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("3 open result(s) placed"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let marked = |w: &str| -> Vec<(String, String)> {
+        v["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == w)
+            .unwrap()["rollup"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| {
+                c["scanner_findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |f| {
+                        (
+                            c["control"].as_str().unwrap().to_string(),
+                            f["rule"].as_str().unwrap().to_string(),
+                        )
+                    })
+            })
+            .collect()
+    };
+    let mut storefront = marked("storefront");
+    storefront.sort();
+    assert_eq!(
+        storefront,
+        [
+            (
+                "data.encryption-at-rest".to_string(),
+                "EX-AWS-0017".to_string()
+            ),
+            (
+                "network.access-control".to_string(),
+                "EX-AWS-0102".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        marked("analytics"),
+        [("data.key-management".to_string(), "EX-GCP-0007".to_string())]
+    );
+    assert!(marked("workforce-identity").is_empty());
+    // The table marks the cell and lists the result under the duty.
+    let t = onus(&[
+        "matrix",
+        "examples/shop",
+        "--workload",
+        "storefront",
+        "--import",
+        "tests/fixtures/sarif/other-scanner.sarif",
+    ]);
+    assert!(
+        t.stdout
+            .contains("# examplescan EX-AWS-0017 (error) at infra/storefront/main.tf:77"),
+        "{}",
+        t.stdout
+    );
+
+    // onus's own SARIF round-trips: each failing check lands on its check's control.
+    let dir = std::env::temp_dir().join(format!("onus-sarif-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sarif = dir.join("onus.sarif");
+    std::fs::write(
+        &sarif,
+        onus(&["scan", "examples/shop", "--format", "sarif"]).stdout,
+    )
+    .unwrap();
+    let r = onus(&[
+        "matrix",
+        "examples/shop",
+        "--import",
+        sarif.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let backup = v["workloads"][0]["rollup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "data.backup")
+        .unwrap();
+    assert!(
+        backup["scanner_findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "aws-dynamodb-point-in-time-recovery"),
+        "{backup:#}"
+    );
+}
+
+#[test]
+fn rules_lists_the_bundled_checks_and_documents_each() {
+    let r = onus(&["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules = v["rules"].as_array().unwrap();
+    assert!(rules.len() >= 150, "{} checks", rules.len());
+    let r = onus(&["rules", "aws-rds-storage-encrypted"]);
+    assert!(
+        r.stdout.starts_with("# aws-rds-storage-encrypted: "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("## Fails") && r.stdout.contains("## Passes"));
+    let r = onus(&["rules", "aws-rds-storage-encryptd"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("did you mean `aws-rds-storage-encrypted`?"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(onus(&["rules", "lint"]).code, 0);
+}
+
+#[test]
 fn scan_reports_unparseable_files_and_goes_on() {
     let dir = std::env::temp_dir().join(format!("onus-scan-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -216,6 +216,20 @@ pub struct RollupCell {
     /// The owner before a template raised it: a control the provider owns outright becomes shared when a template
     /// asks the customer for more than the provider's default (customer-managed keys, longer retention, ...).
     pub raised_from: Option<Owner>,
+    /// Open results from other scanners (imported SARIF) that bear on this control in this workload's files.
+    pub scanner_findings: Vec<ScannerFinding>,
+}
+
+/// A result another scanner reported (SARIF), mapped onto a control and a workload.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ScannerFinding {
+    pub tool: String,
+    pub rule: String,
+    /// SARIF level: `error` or `warning`.
+    pub level: String,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
 }
 
 /// A template requirement as it applies to one workload's control.
@@ -358,6 +372,7 @@ impl<'c> Resolver<'c> {
                         .collect(),
                     requirements,
                     raised_from,
+                    scanner_findings: Vec::new(),
                 }
             })
             .collect();

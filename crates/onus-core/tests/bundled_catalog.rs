@@ -137,6 +137,8 @@ fn sources_are_the_providers_own_pages() {
                 "support.google.com",
                 "firebase.google.com",
                 "status.cloud.google.com",
+                // Google Workspace's own pages, for the Cloud Identity plane.
+                "workspace.google.com",
             ],
             "digitalocean" => &[
                 "docs.digitalocean.com",

@@ -333,6 +333,29 @@ fn glob(p: &str) -> Option<GlobMatcher> {
     Glob::new(&pattern).ok().map(|g| g.compile_matcher())
 }
 
+/// Which workload a file belongs to by the workloads' `paths:` (for results that name a file, not a resource).
+pub struct PathOwner {
+    index: PathIndex,
+    globs: Vec<Vec<GlobMatcher>>,
+}
+
+impl PathOwner {
+    pub fn new(workloads: &[Workload]) -> Self {
+        PathOwner {
+            index: PathIndex::new(workloads),
+            globs: workloads
+                .iter()
+                .map(|w| w.paths.iter().filter_map(|p| glob(p)).collect())
+                .collect(),
+        }
+    }
+
+    /// The index of the first workload whose paths hold `file` (relative to the project folder).
+    pub fn find(&self, file: &str) -> Option<usize> {
+        self.index.find(file, &self.globs)
+    }
+}
+
 /// Which workload's `paths:` hold a file: plain folder prefixes through a map (one lookup per folder level of the
 /// file), globs one by one. The first workload in manifest order wins, as with selectors.
 struct PathIndex {

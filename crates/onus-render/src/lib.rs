@@ -60,11 +60,14 @@ pub fn rollup_mark(r: &RollupCell) -> String {
     } else if !r.requirements.is_empty() {
         s.push('+');
     }
+    if !r.scanner_findings.is_empty() {
+        s.push('#');
+    }
     s
 }
 
 pub const ROLLUP_LEGEND: &str =
-    "WORKLOAD: * assumed · + a template raises the bar · ^ a template made a provider-owned control shared";
+    "WORKLOAD: * assumed · + a template raises the bar · ^ a template made a provider-owned control shared · # open results imported from another scanner";
 
 /// A template requirement in a few words: `classification:pci log-retention-days=365`.
 pub fn requirement_short(r: &AppliedRequirement) -> String {

@@ -192,6 +192,16 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
             out.push_str(&wrap_indented("    + ", &head, total));
             out.push_str(&wrap_indented("        ", &q.text, total));
         }
+        for f in &r.scanner_findings {
+            out.push_str(&wrap_indented(
+                "    # ",
+                &format!(
+                    "{} {} ({}) at {}:{}: {}",
+                    f.tool, f.rule, f.level, f.file, f.line, f.message
+                ),
+                total,
+            ));
+        }
         for c in &w.components {
             let cell = &c.cells[ri];
             if !cell.owner.customer_has_duty() {
