@@ -5,6 +5,7 @@
 //! never turns an unknown into a pass or a fail.
 
 pub mod sarif_import;
+pub mod waivers;
 
 use onus_core::catalog::SourceFile;
 use onus_core::diag::{suggest, Code, Diagnostic};
@@ -39,6 +40,7 @@ impl Outcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
     pub rule: String,
+    pub control: String,
     pub outcome: Outcome,
     pub message: String,
     pub resource: String,
@@ -46,6 +48,9 @@ pub struct CheckResult {
     pub file: String,
     pub line: u32,
     pub col: u32,
+    /// Set when a waiver covers the result: it is still counted and listed, but does not fail the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<waivers::WaiverRef>,
 }
 
 /// Load and validate check files. `path` of each file names it in diagnostics.
@@ -385,6 +390,7 @@ pub fn run(rules: &[RuleFile], resources: &[Resource]) -> Vec<CheckResult> {
             let (outcome, message) = evaluate(rule, r);
             out.push(CheckResult {
                 rule: rule.id.clone(),
+                control: rule.control.clone(),
                 outcome,
                 message,
                 resource: r.address.clone(),
@@ -392,6 +398,7 @@ pub fn run(rules: &[RuleFile], resources: &[Resource]) -> Vec<CheckResult> {
                 file: r.file.clone(),
                 line: r.line,
                 col: r.col,
+                waived: None,
             });
         }
     }
@@ -419,7 +426,7 @@ pub fn run_fixtures(rule: &RuleFile) -> (Option<Outcome>, Option<Outcome>) {
     (run_one(&rule.fixtures.fail), run_one(&rule.fixtures.pass))
 }
 
-/// A check's documentation page (docs/rules/ID.md is this text; a test keeps it current).
+/// A check's documentation page (docs/checks/ID.md is this text; a test keeps it current).
 pub fn markdown(r: &RuleFile) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();

@@ -71,10 +71,10 @@ fn check_ids_are_unique_and_name_their_provider() {
     }
 }
 
-/// docs/rules/<id>.md is generated from each check; `UPDATE_DOCS=1 cargo test -p onus-checks` rewrites them.
+/// docs/checks/<id>.md is generated from each check; `UPDATE_DOCS=1 cargo test -p onus-checks` rewrites them.
 #[test]
 fn generated_check_docs_are_current() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/checks");
     let update = std::env::var_os("UPDATE_DOCS").is_some();
     let rules = rules();
     let mut index = String::from("# Checks\n\nGenerated from `rules/`; `onus rules ID` prints the same page.\n\n| check | control | severity | title |\n|---|---|---|---|\n");

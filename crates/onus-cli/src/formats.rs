@@ -80,6 +80,12 @@ pub fn sarif(rules: &[RuleFile], checks: &[CheckResult], findings: &[Finding]) -
             loc.push(location(&f.file, f.line, f.col));
         }
         results.push(json!({
+            "partialFingerprints": {"onusResource/v1": format!(
+                "{}|{}|{}",
+                f.code.as_str(),
+                f.file,
+                f.resource.clone().or_else(|| f.component.clone()).unwrap_or_default()
+            )},
             "ruleId": f.code.as_str(),
             "ruleIndex": index[f.code.as_str()],
             "level": finding_level(f.code),
@@ -94,6 +100,7 @@ pub fn sarif(rules: &[RuleFile], checks: &[CheckResult], findings: &[Finding]) -
             _ => "note",
         };
         results.push(json!({
+            "partialFingerprints": {"onusResource/v1": format!("{}|{}|{}", c.rule, c.file, c.resource)},
             "ruleId": c.rule,
             "ruleIndex": index.get(c.rule.as_str()).copied().unwrap_or(0),
             "level": level,

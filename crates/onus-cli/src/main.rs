@@ -70,6 +70,9 @@ enum Command {
         /// Skip the checks: discovery and drift only.
         #[arg(long)]
         no_checks: bool,
+        /// Ignore `# onus:waive CHECK reason="..." until=YYYY-MM-DD` comments in infrastructure files.
+        #[arg(long)]
+        no_inline_waivers: bool,
     },
     /// The checks `onus scan` runs on infrastructure files, and their documentation.
     Rules {
@@ -189,6 +192,7 @@ fn main() -> ExitCode {
             fail_on,
             rules,
             no_checks,
+            no_inline_waivers,
         } => scan::run(
             &ctx,
             &scan::ScanArgs {
@@ -196,6 +200,7 @@ fn main() -> ExitCode {
                 exclude,
                 rules,
                 no_checks,
+                no_inline_waivers,
                 fail_on: match fail_on {
                     FailOnArg::Any => scan::FailOn::Any,
                     FailOnArg::Checks => scan::FailOn::Checks,

@@ -34,6 +34,7 @@ pub struct ScanArgs {
     pub exclude: Vec<String>,
     pub rules: Vec<PathBuf>,
     pub no_checks: bool,
+    pub no_inline_waivers: bool,
     pub fail_on: FailOn,
 }
 
@@ -260,10 +261,32 @@ pub fn collect(
     paths: &[PathBuf],
     exclude: &[String],
 ) -> std::result::Result<(usize, Parsed, Vec<Diagnostic>), Failure> {
+    let (n, parsed, diags, _) = collect_with_waivers(root, paths, exclude)?;
+    Ok((n, parsed, diags))
+}
+
+type Collected = (
+    usize,
+    Parsed,
+    Vec<Diagnostic>,
+    Vec<onus_checks::waivers::Inline>,
+);
+
+/// [`collect`], and the inline waivers (`# onus:waive ...`) found in the files.
+pub fn collect_with_waivers(
+    root: &Path,
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> std::result::Result<Collected, Failure> {
     let (files, mut diags) = discover(root, paths, exclude)?;
     let mut parsed = parse_all(&files);
     diags.append(&mut parsed.diagnostics);
-    Ok((files.len(), parsed, diags))
+    let inline = files
+        .iter()
+        .filter(|f| f.text.contains("onus:waive"))
+        .flat_map(|f| onus_checks::waivers::inline(&f.rel, &f.text))
+        .collect();
+    Ok((files.len(), parsed, diags, inline))
 }
 
 pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
@@ -299,16 +322,35 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
     } else {
         paths[0].parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let workloads: Vec<onus_core::model::Workload> = match load::manifest_files(&root) {
-        Ok(_) => load::workloads(&cat, &root)?
-            .into_iter()
-            .map(|w| w.workload)
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let (n_files, parsed, diags) = collect(&root, &paths, &args.exclude)?;
+    let mut manifest = load::manifest_files(&root).unwrap_or_default();
+    let waiver_file = root.join(".onus/waivers.yaml");
+    if waiver_file.is_file() {
+        manifest.push(load::read(&waiver_file)?);
+    }
+    let (loaded, manifest_waivers, mdiags) =
+        onus_core::manifest::load_with_waivers(&cat, &manifest);
+    let errors: Vec<Diagnostic> = mdiags.into_iter().filter(Diagnostic::is_error).collect();
+    if !errors.is_empty() {
+        return Err(Failure::Input(load::InputError(errors)));
+    }
+    let workloads: Vec<onus_core::model::Workload> =
+        loaded.into_iter().map(|w| w.workload).collect();
+    let (n_files, parsed, diags, inline) = collect_with_waivers(&root, &paths, &args.exclude)?;
     let index = onus_discover::TypeIndex::new(&cat);
-    let checks = onus_checks::run(&rules, &parsed.resources);
+    let mut checks = onus_checks::run(&rules, &parsed.resources);
+    let inline = if args.no_inline_waivers {
+        Vec::new()
+    } else {
+        inline
+    };
+    let control_of = |id: &str| rules.iter().find(|r| r.id == id).map(|r| r.control.clone());
+    let waiver_problems = onus_checks::waivers::apply(
+        &mut checks,
+        &manifest_waivers,
+        &inline,
+        &control_of,
+        &crate::commands::today(),
+    );
     let report = onus_discover::bind(
         &cat,
         &index,
@@ -323,9 +365,10 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
             FindingCode::UndeclaredService | FindingCode::UnownedResource
         )
     };
-    let check_failed = checks
-        .iter()
-        .any(|c| c.outcome == onus_checks::Outcome::Fail);
+    let check_failed = !waiver_problems.is_empty()
+        || checks
+            .iter()
+            .any(|c| c.outcome == onus_checks::Outcome::Fail && c.waived.is_none());
     let failing = match args.fail_on {
         FailOn::Any => check_failed || !report.findings.is_empty(),
         FailOn::Checks => check_failed || report.findings.iter().any(map_wrong),
@@ -336,6 +379,7 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
         Format::Json => {
             let mut v = serde_json::to_value(&report).unwrap_or_default();
             v["checks"] = serde_json::to_value(&checks).unwrap_or_default();
+            v["waiver_problems"] = serde_json::to_value(&waiver_problems).unwrap_or_default();
             v["diagnostics"] = serde_json::to_value(&diags).unwrap_or_default();
             onus_render::json::to_string(&v)
         }
@@ -344,6 +388,13 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
         _ => {
             let mut out = render(&report, ctx.width);
             render_checks(&mut out, &rules, &checks, ctx.width);
+            for p in &waiver_problems {
+                out.push_str(&wrap_indented(
+                    "",
+                    &format!("{}: waiver: {}", p.source, p.message),
+                    ctx.width,
+                ));
+            }
             out
         }
     };
@@ -384,6 +435,13 @@ fn render_checks(
         count(Outcome::Pass),
         rules.len()
     );
+    let waived = checks.iter().filter(|c| c.waived.is_some()).count();
+    if waived > 0 {
+        let _ = writeln!(
+            out,
+            "  {waived} result(s) waived (listed with their waiver)"
+        );
+    }
     for c in checks.iter().filter(|c| c.outcome == Outcome::Fail) {
         let sev = rules
             .iter()
@@ -398,6 +456,13 @@ fn render_checks(
             ),
             width,
         ));
+        if let Some(w) = &c.waived {
+            out.push_str(&wrap_indented(
+                "  waived: ",
+                &format!("{} (until {}, {})", w.reason, w.expires, w.source),
+                width,
+            ));
+        }
     }
 }
 

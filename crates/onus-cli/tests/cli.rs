@@ -774,6 +774,68 @@ fn imported_sarif_marks_the_cells_it_concerns() {
 }
 
 #[test]
+fn waivers_keep_results_listed_and_expired_ones_are_findings() {
+    let dir = std::env::temp_dir().join(format!("onus-waivers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("db.tf"),
+        "resource \"aws_db_instance\" \"a\" {\n  engine = \"postgres\"\n}\n\n\
+         # onus:waive aws-rds-multi-az reason=\"single-AZ test database\" until=2027-06-30\n\
+         resource \"aws_db_instance\" \"b\" {\n  engine = \"postgres\"\n}\n",
+    )
+    .unwrap();
+    let manifest = |expires: &str| {
+        format!(
+            "workloads:\n  - name: db\n    owner: {{team: t}}\n    classification: internal\n    tier: 3\n    paths: [.]\n    components: [{{name: db, service: aws:rds}}]\n\
+             waivers:\n  - {{control: data.encryption-at-rest, resources: [\"aws_db_instance.*\"], reason: \"encrypted at the volume layer\", approver: alice, expires: \"{expires}\"}}\n"
+        )
+    };
+    std::fs::write(dir.join("onus.yaml"), manifest("2027-01-31")).unwrap();
+    let d = dir.to_str().unwrap();
+    let r = onus(&["scan", d, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let result = |rule: &str, res: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == rule && c["resource"] == res)
+            .unwrap()
+            .clone()
+    };
+    // Waived results keep their outcome and are listed with the waiver.
+    let enc = result("aws-rds-storage-encrypted", "aws_db_instance.a");
+    assert_eq!(enc["outcome"], "fail");
+    assert_eq!(enc["waived"]["approver"], "alice");
+    let inline = result("aws-rds-multi-az", "aws_db_instance.b");
+    assert_eq!(inline["waived"]["source"], "db.tf:5");
+    assert!(result("aws-rds-multi-az", "aws_db_instance.a")["waived"].is_null());
+    // --no-inline-waivers ignores the comment.
+    let r = onus(&["scan", d, "--format", "json", "--no-inline-waivers"]);
+    let v2: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v2["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["rule"] != "aws-rds-multi-az" || c["waived"].is_null()));
+    // An expired waiver no longer applies and is itself a finding.
+    std::fs::write(dir.join("onus.yaml"), manifest("2026-01-31")).unwrap();
+    let r = onus(&["scan", d, "--format", "json"]);
+    let v3: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v3["waiver_problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2026-01-31"));
+    assert_eq!(r.code, 1);
+    // A waiver without an expiry date is bad input.
+    std::fs::write(dir.join("onus.yaml"), manifest("someday")).unwrap();
+    let r = onus(&["scan", d]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("error[invalid-date]"), "{}", r.stderr);
+}
+
+#[test]
 fn rules_lists_the_bundled_checks_and_documents_each() {
     let r = onus(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -17,13 +17,87 @@ pub struct LoadedWorkload {
 /// Load and validate every manifest file. Workloads with errors are still returned when they parsed, so that a
 /// caller can show what it can; any error diagnostic means the input is bad (exit code 2).
 pub fn load(cat: &Catalog, files: &[SourceFile]) -> (Vec<LoadedWorkload>, Vec<Diagnostic>) {
+    let (w, _, d) = load_with_waivers(cat, files);
+    (w, d)
+}
+
+/// [`load`], and the waivers of every file (with the file they came from).
+#[allow(clippy::type_complexity)]
+pub fn load_with_waivers(
+    cat: &Catalog,
+    files: &[SourceFile],
+) -> (
+    Vec<LoadedWorkload>,
+    Vec<(String, crate::model::Waiver)>,
+    Vec<Diagnostic>,
+) {
     let mut diags = Vec::new();
     let mut out = Vec::new();
+    let mut waivers = Vec::new();
     let mut names: HashMap<String, (String, Pos)> = HashMap::new();
     for f in files {
         let (doc, ds) = doc::load::<ManifestFile>(Kind::Manifest, &f.path, &f.text);
         diags.extend(ds);
         let Some(doc) = doc else { continue };
+        waivers.extend(
+            doc.value
+                .waivers
+                .iter()
+                .map(|w| (f.path.clone(), w.clone())),
+        );
+        for (i, wv) in doc.value.waivers.iter().enumerate() {
+            let base = format!("/waivers/{i}");
+            let at = |p: &str| doc.spans.value(&format!("{base}{p}"));
+            if wv.check.is_some() == wv.control.is_some() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingField,
+                        &f.path,
+                        at(""),
+                        "a waiver names either `check` or `control`, not both and not neither",
+                    )
+                    .with_help("e.g. `check: aws-rds-multi-az`"),
+                );
+            }
+            if let Some(c) = &wv.control {
+                if cat.control(c).is_none() {
+                    diags.push(unknown_control(cat, &f.path, at("/control"), c));
+                }
+            }
+            if wv.reason.trim().is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingReason,
+                        &f.path,
+                        at("/reason"),
+                        "a waiver has no reason",
+                    )
+                    .with_help("say why the risk is accepted"),
+                );
+            }
+            if wv.approver.trim().is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingField,
+                        &f.path,
+                        at("/approver"),
+                        "a waiver has no approver",
+                    )
+                    .with_help("name who accepted the risk"),
+                );
+            }
+            if parse_date(&wv.expires).is_none() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidDate,
+                        &f.path,
+                        at("/expires"),
+                        format!("`{}` is not a date", wv.expires),
+                    )
+                    .with_help("waivers expire: write the date as YYYY-MM-DD"),
+                );
+            }
+        }
         for (wi, w) in doc.value.workloads.iter().enumerate() {
             let base = format!("/workloads/{wi}");
             let at = |p: &str| doc.spans.value(&format!("{base}{p}"));
@@ -185,5 +259,5 @@ pub fn load(cat: &Catalog, files: &[SourceFile]) -> (Vec<LoadedWorkload>, Vec<Di
             });
         }
     }
-    (out, diags)
+    (out, waivers, diags)
 }

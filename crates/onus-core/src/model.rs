@@ -284,7 +284,32 @@ pub struct Variant {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[schemars(title = "onus workload manifest")]
 pub struct ManifestFile {
+    #[serde(default)]
     pub workloads: Vec<Workload>,
+    /// Accepted exceptions to checks, each with a reason, an approver and an expiry date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// An accepted exception: a check (or every check of a control) does not count against the resources named, until
+/// the expiry date. Waived results are still counted and listed; an expired waiver is itself a finding.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Waiver {
+    /// A check id (`aws-rds-multi-az`); give this or `control`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// A control id: every check of that control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+    /// Resource addresses or ids it covers (`*` matches any run of characters); every resource when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    pub reason: String,
+    /// Who accepted the risk.
+    pub approver: String,
+    /// YYYY-MM-DD; after this day the waiver no longer applies and is reported.
+    pub expires: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
