@@ -73,6 +73,10 @@ enum Command {
         /// Ignore `# onus:waive CHECK reason="..." until=YYYY-MM-DD` comments in infrastructure files.
         #[arg(long)]
         no_inline_waivers: bool,
+        /// Evaluate the Rego policies (`*.rego`, Conftest's deny/violation/warn convention) in this folder
+        /// (repeatable).
+        #[arg(long, value_name = "DIR")]
+        policy: Vec<PathBuf>,
     },
     /// The checks `onus scan` runs on infrastructure files, and their documentation.
     Rules {
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
             rules,
             no_checks,
             no_inline_waivers,
+            policy,
         } => scan::run(
             &ctx,
             &scan::ScanArgs {
@@ -201,6 +206,7 @@ fn main() -> ExitCode {
                 rules,
                 no_checks,
                 no_inline_waivers,
+                policies: policy,
                 fail_on: match fail_on {
                     FailOnArg::Any => scan::FailOn::Any,
                     FailOnArg::Checks => scan::FailOn::Checks,

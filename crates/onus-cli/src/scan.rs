@@ -35,6 +35,7 @@ pub struct ScanArgs {
     pub rules: Vec<PathBuf>,
     pub no_checks: bool,
     pub no_inline_waivers: bool,
+    pub policies: Vec<PathBuf>,
     pub fail_on: FailOn,
 }
 
@@ -116,6 +117,38 @@ fn discover(
     let mut files = files.into_inner().expect("not poisoned");
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok((files, diags.into_inner().expect("not poisoned")))
+}
+
+/// The `.rego` files under a folder (or the file itself), as (path, text), sorted.
+fn rego_files(path: &Path) -> std::result::Result<Vec<(String, String)>, Failure> {
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(&p).map_err(|e| {
+                Failure::Input(load::InputError::one(
+                    Code::IoError,
+                    &load::display(&p),
+                    format!("cannot read: {e}"),
+                    None,
+                ))
+            })?;
+            stack.extend(entries.flatten().map(|e| e.path()));
+        } else if p.extension().and_then(|e| e.to_str()) == Some("rego")
+            && !p.to_string_lossy().ends_with("_test.rego")
+        {
+            let f = load::read(&p)?;
+            out.push((f.path, f.text));
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no .rego files in {}",
+            load::display(path)
+        )));
+    }
+    Ok(out)
 }
 
 fn maybe_infra(p: &Path) -> bool {
@@ -338,6 +371,28 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
     let (n_files, parsed, diags, inline) = collect_with_waivers(&root, &paths, &args.exclude)?;
     let index = onus_discover::TypeIndex::new(&cat);
     let mut checks = onus_checks::run(&rules, &parsed.resources);
+    let mut diags = diags;
+    if !args.policies.is_empty() {
+        let mut files = Vec::new();
+        for dir in &args.policies {
+            files.extend(rego_files(dir)?);
+        }
+        let known = |c: &str| cat.control(c).is_some();
+        let mut policies = onus_checks::policies::Policies::load(&files, &known)
+            .map_err(|d| Failure::Input(load::InputError(d)))?;
+        let owner = onus_discover::bind::PathOwner::new(&workloads);
+        let context = |r: &onus_discover::Resource| match owner.find(&r.file) {
+            Some(i) => serde_json::json!({
+                "name": workloads[i].name,
+                "classification": workloads[i].classification.as_str(),
+                "tier": workloads[i].tier,
+            }),
+            None => serde_json::Value::Null,
+        };
+        let (results, pdiags) = policies.run(&parsed.resources, &context);
+        checks.extend(results);
+        diags.extend(pdiags);
+    }
     let inline = if args.no_inline_waivers {
         Vec::new()
     } else {

@@ -836,6 +836,87 @@ fn waivers_keep_results_listed_and_expired_ones_are_findings() {
 }
 
 #[test]
+fn rego_policies_run_with_workload_context_and_bad_ones_are_reported() {
+    let r = onus(&[
+        "scan",
+        "examples/shop",
+        "--policy",
+        "examples/policies",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rego: Vec<(String, String, String)> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"].as_str().unwrap().starts_with("rego:"))
+        .map(|c| {
+            (
+                c["rule"].as_str().unwrap().to_string(),
+                c["control"].as_str().unwrap().to_string(),
+                c["resource"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The storefront is tier 1: its database must keep 14 days of backups (the policy reads input.workload.tier).
+    assert!(
+        rego.contains(&(
+            "rego:onus.backup_retention".into(),
+            "data.backup-retention".into(),
+            "aws_db_instance.orders".into()
+        )),
+        "{rego:#?}"
+    );
+    assert!(
+        rego.contains(&(
+            "rego:onus.tagging".into(),
+            "ops.configuration-management".into(),
+            "aws_dynamodb_table.carts_prototype".into()
+        )),
+        "{rego:#?}"
+    );
+    // Tagged resources pass the tagging policy.
+    assert!(!rego
+        .iter()
+        .any(|(p, _, a)| p == "rego:onus.tagging" && a == "aws_db_instance.orders"));
+
+    let dir = std::env::temp_dir().join(format!("onus-rego-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.rego"),
+        "package bad\n\ndeny[msg] {\n  msg := \n}\n",
+    )
+    .unwrap();
+    let r = onus(&["scan", "examples/shop", "--policy", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bad.rego:") && r.stderr.contains("does not compile"),
+        "{}",
+        r.stderr
+    );
+    // A policy that runs too long is stopped and reported, not waited for.
+    std::fs::write(
+        dir.join("bad.rego"),
+        "package slow\n\nmetadata := {\"control\": \"data.backup\"}\n\ndeny[msg] {\n  input.type == \"aws_db_instance\"\n  n := count([x | x := numbers.range(1, 50000000)[_]])\n  n > 0\n  msg := \"slow\"\n}\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let r = onus(&[
+        "scan",
+        "examples/shop",
+        "--policy",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(start.elapsed().as_secs() < 120);
+    assert!(r.stderr.contains("stopped on"), "{}", r.stderr);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
 fn rules_lists_the_bundled_checks_and_documents_each() {
     let r = onus(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
