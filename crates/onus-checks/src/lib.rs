@@ -11,12 +11,12 @@ pub mod waivers;
 use onus_core::catalog::SourceFile;
 use onus_core::diag::{suggest, Code, Diagnostic};
 use onus_core::doc::{self, Kind};
-use onus_core::model::{AbsentMeans, Assertion, RuleFile};
+use onus_core::model::{AbsentMeans, Assertion, RequirementKind, RuleFile};
 use onus_core::Catalog;
 use onus_discover::{is_unknown, Input, Mode, Resource};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The outcome of one check on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -140,6 +140,53 @@ pub fn load(cat: &Catalog, files: &[SourceFile]) -> (Vec<RuleFile>, Vec<Diagnost
                 );
             }
         }
+        let numeric = |k: &RequirementKind| {
+            matches!(
+                k,
+                RequirementKind::LogRetentionDays | RequirementKind::BackupRetentionDays
+            )
+        };
+        for (i, a) in r.assert.iter().enumerate() {
+            if let Some(k) = &a.at_least_requirement {
+                if !numeric(k) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            &d.file,
+                            d.spans.value(&format!("/assert/{i}/at-least-requirement")),
+                            format!("`{}` has no number to compare with", k.as_str()),
+                        )
+                        .with_help("at-least-requirement takes log-retention-days or backup-retention-days"),
+                    );
+                } else if !r.fixtures.requirements.contains_key(k) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::MissingField,
+                            &d.file,
+                            d.spans.value("/fixtures"),
+                            format!("the fixtures need a value for `{}`", k.as_str()),
+                        )
+                        .with_help(format!(
+                            "add `requirements: {{{}: N}}` under `fixtures`",
+                            k.as_str()
+                        )),
+                    );
+                }
+            }
+        }
+        if let Some(k) = &r.matches.requires {
+            if !r.fixtures.requirements.contains_key(k) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingField,
+                        &d.file,
+                        d.spans.value("/match/requires"),
+                        format!("the check applies only under `{}`, but its fixtures do not run under it", k.as_str()),
+                    )
+                    .with_help(format!("add `requirements: {{{}: 0}}` under `fixtures`", k.as_str())),
+                );
+            }
+        }
         if fixture_input(&r.fixtures.input).is_none() {
             diags.push(
                 Diagnostic::new(
@@ -166,6 +213,7 @@ fn operators(a: &Assertion) -> usize {
         a.present.is_some(),
         a.at_least.is_some(),
         a.at_most.is_some(),
+        a.at_least_requirement.is_some(),
         a.contains.is_some(),
         a.not_contains.is_some(),
     ]
@@ -325,10 +373,18 @@ fn describe(a: &Assertion) -> String {
     format!("`{}` must {what}", a.attribute)
 }
 
-/// Does the check apply to this resource?
-pub fn applies(rule: &RuleFile, r: &Resource) -> bool {
+/// The template requirements in force for one resource's workload, with their numbers (0 where the requirement
+/// has none); where two templates set the same number, the stricter (larger) one.
+pub type Requirements = BTreeMap<RequirementKind, u32>;
+
+/// Does the check apply to this resource, under its workload's requirements?
+pub fn applies(rule: &RuleFile, r: &Resource, reqs: Option<&Requirements>) -> bool {
     r.mode == Mode::Managed
         && rule.matches.types.iter().any(|t| t == &r.rtype)
+        && rule
+            .matches
+            .requires
+            .is_none_or(|k| reqs.is_some_and(|m| m.contains_key(&k)))
         && rule.matches.when.iter().all(|(k, want)| {
             lookup(&attributes(r), k)
                 .first()
@@ -343,10 +399,26 @@ fn attributes(r: &Resource) -> Value {
 }
 
 /// Evaluate one check on one resource it applies to.
-pub fn evaluate(rule: &RuleFile, r: &Resource) -> (Outcome, String) {
+pub fn evaluate(rule: &RuleFile, r: &Resource, reqs: Option<&Requirements>) -> (Outcome, String) {
     let attrs = attributes(r);
     let mut unknown = Vec::new();
     for a in &rule.assert {
+        // A bound set by the workload's templates: no template, nothing to hold.
+        let bound;
+        let a = match a.at_least_requirement {
+            None => a,
+            Some(k) => match reqs.and_then(|m| m.get(&k)) {
+                None => continue,
+                Some(&n) => {
+                    bound = Assertion {
+                        at_least: Some(f64::from(n)),
+                        at_least_requirement: None,
+                        ..a.clone()
+                    };
+                    &bound
+                }
+            },
+        };
         let values = lookup(&attrs, &a.attribute);
         let mut failed = false;
         for v in &values {
@@ -371,8 +443,18 @@ pub fn evaluate(rule: &RuleFile, r: &Resource) -> (Outcome, String) {
     }
 }
 
-/// Run every check on every resource it applies to.
+/// Run every check on every resource it applies to, outside any workload (checks that depend on a template's
+/// requirements do not apply).
 pub fn run(rules: &[RuleFile], resources: &[Resource]) -> Vec<CheckResult> {
+    run_with(rules, resources, &|_| None)
+}
+
+/// Run every check on every resource it applies to, each resource under its workload's template requirements.
+pub fn run_with(
+    rules: &[RuleFile],
+    resources: &[Resource],
+    reqs: &dyn Fn(&Resource) -> Option<Requirements>,
+) -> Vec<CheckResult> {
     let mut by_type: HashMap<&str, Vec<&RuleFile>> = HashMap::new();
     for rule in rules {
         let mut seen = HashSet::new();
@@ -384,11 +466,15 @@ pub fn run(rules: &[RuleFile], resources: &[Resource]) -> Vec<CheckResult> {
     }
     let mut out = Vec::new();
     for r in resources {
-        for rule in by_type.get(r.rtype.as_str()).into_iter().flatten() {
-            if !applies(rule, r) {
+        let Some(candidates) = by_type.get(r.rtype.as_str()) else {
+            continue;
+        };
+        let reqs = reqs(r);
+        for rule in candidates {
+            if !applies(rule, r, reqs.as_ref()) {
                 continue;
             }
-            let (outcome, message) = evaluate(rule, r);
+            let (outcome, message) = evaluate(rule, r, reqs.as_ref());
             out.push(CheckResult {
                 rule: rule.id.clone(),
                 control: rule.control.clone(),
@@ -417,7 +503,10 @@ pub fn run_fixtures(rule: &RuleFile) -> (Option<Outcome>, Option<Outcome>) {
         if parsed.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let results = run(std::slice::from_ref(rule), &parsed.resources);
+        let reqs = rule.fixtures.requirements.clone();
+        let results = run_with(std::slice::from_ref(rule), &parsed.resources, &|_| {
+            Some(reqs.clone())
+        });
         results.iter().map(|r| r.outcome).max_by_key(|o| match o {
             Outcome::Pass => 0,
             Outcome::Unknown => 1,
@@ -446,6 +535,13 @@ pub fn markdown(r: &RuleFile) -> String {
     );
     for (k, v) in &r.matches.when {
         let _ = writeln!(o, "- Only when `{k}` is {v}");
+    }
+    if let Some(k) = &r.matches.requires {
+        let _ = writeln!(
+            o,
+            "- Only in workloads whose templates require `{}`",
+            k.as_str()
+        );
     }
     let _ = writeln!(
         o,

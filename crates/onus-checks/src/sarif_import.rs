@@ -1,11 +1,13 @@
 //! Reading other scanners' results (SARIF 2.1.0) so that they count for the controls they test.
 //!
 //! A result is mapped onto an onus control by, in order: a `control` property on the result or on its rule
-//! descriptor (onus writes one), a rule tag that is a control id, a rule id that is an onus check id, and last by
-//! the words of the rule's name and description (`encrypt` and `kms` -> key management or encryption at rest,
-//! `public` -> network access, `tls` -> encryption in transit, ...), which is how the results of scanners that know
-//! nothing of onus (Checkov, Trivy, tfsec, KICS) find their control. Results of level `note` or `none`, and those
-//! with `kind` other than `fail`/`open`/absent, are not open findings.
+//! descriptor (onus writes one), a rule tag that is a control id, a rule id that is an onus check id, the
+//! catalog's mapping table of well-known third-party rule ids (`catalog/third-party/`: Checkov, Trivy, tfsec,
+//! KICS), and last by the words of the rule's name and description (`encrypt` and `kms` -> key management or
+//! encryption at rest, `public` -> network access, `tls` -> encryption in transit, ...) for rules the table does
+//! not know. Results of level `note` or `none`, and those
+//! with `kind` other than `fail`/`open`/absent, are not open findings; results of `kind: pass` are kept as passing
+//! evidence.
 
 use onus_core::diag::{Code, Diagnostic, Pos};
 use onus_core::model::RuleFile;
@@ -24,6 +26,10 @@ pub struct Imported {
     pub line: u32,
     /// The onus control, when the result could be mapped.
     pub control: Option<String>,
+    /// How the control was found: `property`, `tag`, `onus-check`, `mapping-table` or `keywords`.
+    pub via: Option<&'static str>,
+    /// A passing result (`kind: pass`): evidence that the control holds, not a finding.
+    pub passed: bool,
 }
 
 fn bad(path: &str, msg: String) -> Diagnostic {
@@ -78,7 +84,10 @@ pub fn parse(
         {
             let level = r.get("level").and_then(Value::as_str).unwrap_or("warning");
             let kind = r.get("kind").and_then(Value::as_str).unwrap_or("fail");
-            if !matches!(level, "error" | "warning") || !matches!(kind, "fail" | "open") {
+            let passed = kind == "pass";
+            if !passed
+                && (!matches!(level, "error" | "warning") || !matches!(kind, "fail" | "open"))
+            {
                 continue;
             }
             let descriptor = r
@@ -98,6 +107,7 @@ pub fn parse(
                 .or_else(|| descriptor.and_then(|d| d.get("id")).and_then(Value::as_str))
                 .unwrap_or("")
                 .to_string();
+            let found = |via: &'static str| move |c: String| (c, via);
             let control = r
                 .pointer("/properties/control")
                 .and_then(Value::as_str)
@@ -108,6 +118,7 @@ pub fn parse(
                         .as_str()
                         .and_then(as_control)
                 })
+                .map(found("property"))
                 .or_else(|| {
                     descriptor?
                         .pointer("/properties/tags")?
@@ -115,12 +126,17 @@ pub fn parse(
                         .iter()
                         .filter_map(Value::as_str)
                         .find_map(as_control)
+                        .map(found("tag"))
                 })
                 .or_else(|| {
                     checks
                         .iter()
                         .find(|c| c.id == rule)
-                        .map(|c| c.control.clone())
+                        .map(|c| (c.control.clone(), "onus-check"))
+                })
+                .or_else(|| {
+                    cat.scanner_rule(&tool, &rule)
+                        .map(|(_, m)| (m.control.clone(), "mapping-table"))
                 })
                 .or_else(|| {
                     let mut words = rule.clone();
@@ -137,8 +153,14 @@ pub fn parse(
                         words.push(' ');
                         words.push_str(t);
                     }
-                    by_keywords(&words).and_then(as_control)
+                    by_keywords(&words)
+                        .and_then(as_control)
+                        .map(found("keywords"))
                 });
+            let (control, via) = match control {
+                Some((c, v)) => (Some(c), Some(v)),
+                None => (None, None),
+            };
             let loc = r.pointer("/locations/0/physicalLocation");
             let file = loc
                 .and_then(|l| l.pointer("/artifactLocation/uri"))
@@ -164,6 +186,8 @@ pub fn parse(
                 file,
                 line,
                 control,
+                via,
+                passed,
             });
         }
     }

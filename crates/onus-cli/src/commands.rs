@@ -97,6 +97,7 @@ pub fn matrix(
     only_workload: Option<&str>,
     framework: Option<&str>,
     imports: &[PathBuf],
+    no_checks: bool,
 ) -> Result<Output> {
     only(
         ctx,
@@ -133,10 +134,27 @@ pub fn matrix(
         workloads.push(resolver.workload(&w.workload)?);
     }
     let mut stderr = String::new();
+    let project: Vec<onus_core::model::Workload> =
+        loaded.iter().map(|w| w.workload.clone()).collect();
+    let root = project_root(path);
+    if !no_checks {
+        stderr.push_str(&attach_checks(&cat, &root, &mut workloads)?);
+    }
+    let mut imports = imports.to_vec();
+    imports.extend(stored_evidence(&root)?);
     if !imports.is_empty() {
-        let project: Vec<onus_core::model::Workload> =
-            loaded.iter().map(|w| w.workload.clone()).collect();
-        stderr = import_sarif(&cat, path, &project, imports, &mut workloads)?;
+        stderr.push_str(&import_sarif(
+            &cat,
+            path,
+            &project,
+            &imports,
+            &mut workloads,
+        )?);
+    }
+    for w in &mut workloads {
+        for c in &mut w.rollup {
+            c.assess();
+        }
     }
     if let Some(fw) = framework {
         let report = FrameworkReport::new(&cat, fw, &workloads);
@@ -162,6 +180,76 @@ pub fn matrix(
     })
 }
 
+/// The project folder of a path given to `matrix`: the folder itself, or a manifest file's folder.
+fn project_root(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Where `onus evidence import` keeps the SARIF logs it accepted.
+pub const EVIDENCE_DIR: &str = ".onus/evidence";
+
+/// The SARIF logs stored under the project's `.onus/evidence/`, in name order.
+pub fn stored_evidence(root: &Path) -> Result<Vec<PathBuf>> {
+    let dir = root.join(EVIDENCE_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sarif" || x == "json"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Run the checks over the project's infrastructure files and count each result on its workload's cell. Returns
+/// the problems met on the way (files that do not parse), for stderr: the matrix stands without them.
+fn attach_checks(
+    cat: &Catalog,
+    root: &Path,
+    matrices: &mut [onus_core::WorkloadMatrix],
+) -> Result<String> {
+    let rules = crate::rules::load_rules(cat, &[])?;
+    let ev = crate::scan::evaluate(cat, &[root.to_path_buf()], &rules, &[], &[], false)?;
+    let owner = onus_discover::bind::PathOwner::new(&ev.workloads);
+    for r in &ev.checks {
+        let Some(wi) = owner.find(&r.file) else {
+            continue;
+        };
+        let name = &ev.workloads[wi].name;
+        let Some(m) = matrices.iter_mut().find(|m| &m.name == name) else {
+            continue;
+        };
+        let Some(cell) = m.rollup.iter_mut().find(|c| c.control == r.control) else {
+            continue;
+        };
+        let t = &mut cell.checks;
+        match (r.outcome, r.waived.is_some()) {
+            (onus_checks::Outcome::Fail, true) => t.waived += 1,
+            (onus_checks::Outcome::Fail, false) => t.fail += 1,
+            (onus_checks::Outcome::Pass, _) => t.pass += 1,
+            (onus_checks::Outcome::Unknown, _) => t.unknown += 1,
+        }
+    }
+    let mut note = String::new();
+    for d in ev.diags.iter().filter(|d| d.is_error()) {
+        let _ = writeln!(note, "{d}");
+    }
+    if !note.is_empty() {
+        note.push_str(
+            "(the checks skipped the files above; their cells show what the rest proves)\n",
+        );
+    }
+    Ok(note)
+}
+
 /// Attach other scanners' open results to the workloads and controls they concern; returns a note on what could
 /// not be placed.
 fn import_sarif(
@@ -185,6 +273,7 @@ fn import_sarif(
         let results = onus_checks::sarif_import::parse(cat, &checks, &f.path, &f.text)
             .map_err(|d| Failure::Input(load::InputError(vec![d])))?;
         let (mut no_control, mut no_workload, mut placed) = (0, 0, 0);
+        let mut passes = 0;
         for r in results {
             let Some(control) = &r.control else {
                 no_control += 1;
@@ -201,6 +290,11 @@ fn import_sarif(
             let name = &workloads[wi].name;
             if let Some(m) = matrices.iter_mut().find(|m| &m.name == name) {
                 if let Some(cell) = m.rollup.iter_mut().find(|c| &c.control == control) {
+                    if r.passed {
+                        cell.imported_passes += 1;
+                        passes += 1;
+                        continue;
+                    }
                     cell.scanner_findings
                         .push(onus_core::resolve::ScannerFinding {
                             tool: r.tool.clone(),
@@ -216,7 +310,7 @@ fn import_sarif(
         }
         let _ = writeln!(
             note,
-            "{}: {placed} open result(s) placed on workload controls; {no_control} not mapped to a control, {no_workload} outside every workload's paths",
+            "{}: {placed} open and {passes} passing result(s) placed on workload controls; {no_control} not mapped to a control, {no_workload} outside every workload's paths",
             f.path
         );
     }

@@ -52,6 +52,10 @@ enum Command {
         /// (repeatable).
         #[arg(long = "import", value_name = "SARIF")]
         imports: Vec<PathBuf>,
+        /// Do not run the checks over the project's infrastructure files (evidence then comes only from imports,
+        /// attestations and manifest links).
+        #[arg(long)]
+        no_checks: bool,
     },
     /// Read Terraform, CloudFormation, Kubernetes, ARM and inventory exports; bind the resources to workloads and
     /// report drift (undeclared services, unowned resources, unmapped types, ...).
@@ -183,12 +187,14 @@ fn main() -> ExitCode {
             workload,
             framework,
             imports,
+            no_checks,
         } => commands::matrix(
             &ctx,
             &path,
             workload.as_deref(),
             framework.as_deref(),
             &imports,
+            no_checks,
         ),
         Command::Scan {
             paths,

@@ -349,71 +349,21 @@ pub fn run(ctx: &Ctx, args: &ScanArgs) -> Result<Output> {
             )));
         }
     }
-    // The project root: the first path when it is a folder, else its folder.
-    let root = if paths[0].is_dir() {
-        paths[0].clone()
-    } else {
-        paths[0].parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let mut manifest = load::manifest_files(&root).unwrap_or_default();
-    let waiver_file = root.join(".onus/waivers.yaml");
-    if waiver_file.is_file() {
-        manifest.push(load::read(&waiver_file)?);
-    }
-    let (loaded, manifest_waivers, mdiags) =
-        onus_core::manifest::load_with_waivers(&cat, &manifest);
-    let errors: Vec<Diagnostic> = mdiags.into_iter().filter(Diagnostic::is_error).collect();
-    if !errors.is_empty() {
-        return Err(Failure::Input(load::InputError(errors)));
-    }
-    let workloads: Vec<onus_core::model::Workload> =
-        loaded.into_iter().map(|w| w.workload).collect();
-    let (n_files, parsed, diags, inline) = collect_with_waivers(&root, &paths, &args.exclude)?;
-    let index = onus_discover::TypeIndex::new(&cat);
-    let mut checks = onus_checks::run(&rules, &parsed.resources);
-    let mut diags = diags;
-    if !args.policies.is_empty() {
-        let mut files = Vec::new();
-        for dir in &args.policies {
-            files.extend(rego_files(dir)?);
-        }
-        let known = |c: &str| cat.control(c).is_some();
-        let mut policies = onus_checks::policies::Policies::load(&files, &known)
-            .map_err(|d| Failure::Input(load::InputError(d)))?;
-        let owner = onus_discover::bind::PathOwner::new(&workloads);
-        let context = |r: &onus_discover::Resource| match owner.find(&r.file) {
-            Some(i) => serde_json::json!({
-                "name": workloads[i].name,
-                "classification": workloads[i].classification.as_str(),
-                "tier": workloads[i].tier,
-            }),
-            None => serde_json::Value::Null,
-        };
-        let (results, pdiags) = policies.run(&parsed.resources, &context);
-        checks.extend(results);
-        diags.extend(pdiags);
-    }
-    let inline = if args.no_inline_waivers {
-        Vec::new()
-    } else {
-        inline
-    };
-    let control_of = |id: &str| rules.iter().find(|r| r.id == id).map(|r| r.control.clone());
-    let waiver_problems = onus_checks::waivers::apply(
-        &mut checks,
-        &manifest_waivers,
-        &inline,
-        &control_of,
-        &crate::commands::today(),
-    );
-    let report = onus_discover::bind(
+    let ev = evaluate(
         &cat,
-        &index,
-        &workloads,
-        parsed.resources,
-        &parsed.unresolved_modules,
-        n_files,
-    );
+        &paths,
+        &rules,
+        &args.exclude,
+        &args.policies,
+        args.no_inline_waivers,
+    )?;
+    let Evaluated {
+        workloads: _,
+        report,
+        checks,
+        waiver_problems,
+        diags,
+    } = ev;
     let map_wrong = |f: &onus_discover::Finding| {
         matches!(
             f.code,
@@ -608,4 +558,107 @@ fn render(r: &ScanReport, width: usize) -> String {
         out.push_str(&wrap_indented("  help: ", &f.help, width));
     }
     out
+}
+
+/// What a scan found: the project's workloads, the bound resources and drift, the check results with waivers
+/// applied, waiver problems (expired, unknown check) and every diagnostic.
+pub struct Evaluated {
+    pub workloads: Vec<onus_core::model::Workload>,
+    pub report: onus_discover::ScanReport,
+    pub checks: Vec<onus_checks::CheckResult>,
+    pub waiver_problems: Vec<onus_checks::waivers::WaiverProblem>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Read the manifest under the first path, discover and parse the infrastructure files under `paths`, run the
+/// checks (each resource under its workload's template requirements) and the Rego policies, and apply waivers.
+pub fn evaluate(
+    cat: &onus_core::Catalog,
+    paths: &[PathBuf],
+    rules: &[onus_core::model::RuleFile],
+    exclude: &[String],
+    policy_dirs: &[PathBuf],
+    no_inline_waivers: bool,
+) -> Result<Evaluated> {
+    // The project root: the first path when it is a folder, else its folder.
+    let root = if paths[0].is_dir() {
+        paths[0].clone()
+    } else {
+        paths[0].parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let mut manifest = load::manifest_files(&root).unwrap_or_default();
+    let waiver_file = root.join(".onus/waivers.yaml");
+    if waiver_file.is_file() {
+        manifest.push(load::read(&waiver_file)?);
+    }
+    let (loaded, manifest_waivers, mdiags) = onus_core::manifest::load_with_waivers(cat, &manifest);
+    let errors: Vec<Diagnostic> = mdiags.into_iter().filter(Diagnostic::is_error).collect();
+    if !errors.is_empty() {
+        return Err(Failure::Input(load::InputError(errors)));
+    }
+    let workloads: Vec<onus_core::model::Workload> =
+        loaded.into_iter().map(|w| w.workload).collect();
+    let (n_files, parsed, diags, inline) = collect_with_waivers(&root, paths, exclude)?;
+    let index = onus_discover::TypeIndex::new(cat);
+    let owner = onus_discover::bind::PathOwner::new(&workloads);
+    let requirements: Vec<onus_checks::Requirements> = workloads
+        .iter()
+        .map(|w| onus_core::resolve::workload_requirements(cat, w))
+        .collect();
+    let mut checks = onus_checks::run_with(rules, &parsed.resources, &|r| {
+        owner.find(&r.file).map(|i| requirements[i].clone())
+    });
+    let mut diags = diags;
+    if !policy_dirs.is_empty() {
+        let mut files = Vec::new();
+        for dir in policy_dirs {
+            files.extend(rego_files(dir)?);
+        }
+        let known = |c: &str| cat.control(c).is_some();
+        let mut policies = onus_checks::policies::Policies::load(&files, &known)
+            .map_err(|d| Failure::Input(load::InputError(d)))?;
+        let context = |r: &onus_discover::Resource| match owner.find(&r.file) {
+            Some(i) => serde_json::json!({
+                "name": workloads[i].name,
+                "classification": workloads[i].classification.as_str(),
+                "tier": workloads[i].tier,
+                "requirements": requirements[i]
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), serde_json::json!(v)))
+                    .collect::<serde_json::Map<_, _>>(),
+            }),
+            None => serde_json::Value::Null,
+        };
+        let (results, pdiags) = policies.run(&parsed.resources, &context);
+        checks.extend(results);
+        diags.extend(pdiags);
+    }
+    let inline = if no_inline_waivers {
+        Vec::new()
+    } else {
+        inline
+    };
+    let control_of = |id: &str| rules.iter().find(|r| r.id == id).map(|r| r.control.clone());
+    let waiver_problems = onus_checks::waivers::apply(
+        &mut checks,
+        &manifest_waivers,
+        &inline,
+        &control_of,
+        &crate::commands::today(),
+    );
+    let report = onus_discover::bind(
+        cat,
+        &index,
+        &workloads,
+        parsed.resources,
+        &parsed.unresolved_modules,
+        n_files,
+    );
+    Ok(Evaluated {
+        workloads,
+        report,
+        checks,
+        waiver_problems,
+        diags,
+    })
 }

@@ -4,8 +4,8 @@
 use crate::diag::{suggest, Code, Diagnostic, Pos};
 use crate::doc::{self, Doc, Kind};
 use crate::model::{
-    CatalogCell, Control, ControlSet, DeclaredOwner, Framework, Layer, ModelSet, ServiceEntry,
-    ServiceModel, Template, TemplateSet,
+    CatalogCell, Control, ControlSet, DeclaredOwner, Framework, Layer, ModelSet, ScannerMap,
+    ScannerRule, ServiceEntry, ServiceModel, Template, TemplateSet,
 };
 use crate::yaml::Spans;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -61,6 +61,11 @@ impl SourceFile {
     fn file_name(&self) -> &str {
         self.path.rsplit(['/', '\\']).next().unwrap_or(&self.path)
     }
+
+    /// Whether the file's parent folder is named `dir`.
+    fn in_dir(&self, dir: &str) -> bool {
+        self.path.rsplit(['/', '\\']).nth(1) == Some(dir)
+    }
 }
 
 /// A validated catalog.
@@ -75,6 +80,8 @@ pub struct Catalog {
     pub origins: BTreeMap<String, String>,
     /// Classification, tier and overlay templates, with `extends` already folded in.
     pub templates: TemplateSet,
+    /// Third-party scanners' rule ids mapped onto controls (`third-party/<tool>.yaml`).
+    pub scanners: Vec<ScannerMap>,
     names: HashMap<String, String>,
     control_index: HashMap<String, usize>,
 }
@@ -126,6 +133,27 @@ impl Catalog {
     /// The controls in taxonomy order.
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.control_index.get(id).map(|&i| &self.controls[i])
+    }
+
+    /// The mapping of a third-party rule id: first in the map of the tool whose SARIF driver is `driver`, then in
+    /// any map (rule ids of the well-known scanners do not collide).
+    pub fn scanner_rule(&self, driver: &str, rule_id: &str) -> Option<(&ScannerMap, &ScannerRule)> {
+        let id = normalize_rule_id(rule_id);
+        let find = |m: &'_ ScannerMap| -> Option<usize> {
+            m.rules.iter().position(|r| normalize_rule_id(&r.id) == id)
+        };
+        let by_driver = self.scanners.iter().find(|m| {
+            m.drivers
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(driver.trim()))
+        });
+        by_driver
+            .and_then(|m| find(m).map(|i| (m, &m.rules[i])))
+            .or_else(|| {
+                self.scanners
+                    .iter()
+                    .find_map(|m| find(m).map(|i| (m, &m.rules[i])))
+            })
     }
 
     pub fn control_ids(&self) -> impl Iterator<Item = &str> {
@@ -205,6 +233,7 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
     let mut model_docs: Vec<Doc<ModelSet>> = Vec::new();
     let mut template_docs: Vec<Doc<TemplateSet>> = Vec::new();
     let mut service_layers: Vec<Vec<Doc<ServiceEntry>>> = Vec::new();
+    let mut scanner_docs: Vec<Doc<ScannerMap>> = Vec::new();
 
     for layer in layers {
         let mut services = Vec::new();
@@ -224,6 +253,11 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
                     let (d, ds) = doc::load::<TemplateSet>(Kind::Templates, &f.path, &f.text);
                     diags.extend(ds);
                     template_docs.extend(d);
+                }
+                _ if f.in_dir("third-party") => {
+                    let (d, ds) = doc::load::<ScannerMap>(Kind::ScannerMap, &f.path, &f.text);
+                    diags.extend(ds);
+                    scanner_docs.extend(d);
                 }
                 _ => {
                     let (d, ds) = doc::load::<ServiceEntry>(Kind::Service, &f.path, &f.text);
@@ -424,7 +458,81 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
             }
         }
     }
+
+    // Third-party rule maps, validated once every service is known; a later file for the same tool replaces it.
+    for d in &scanner_docs {
+        validate_scanner_map(&cat, d, &mut diags, today);
+        let tool = d.value.tool.to_ascii_lowercase();
+        cat.scanners.retain(|m| m.tool.to_ascii_lowercase() != tool);
+        cat.scanners.push(d.value.clone());
+    }
     (cat, diags)
+}
+
+fn validate_scanner_map(
+    cat: &Catalog,
+    d: &Doc<ScannerMap>,
+    diags: &mut Vec<Diagnostic>,
+    today: Option<(i32, u32, u32)>,
+) {
+    check_source(
+        diags,
+        &d.file,
+        &d.spans,
+        "",
+        &d.value.docs,
+        &d.value.checked,
+        today,
+    );
+    if parse_date(&d.value.checked).is_none() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                &d.file,
+                d.spans.value("/checked"),
+                format!("`checked` is `{}`, not a date", d.value.checked),
+            )
+            .with_help("write the date as YYYY-MM-DD"),
+        );
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, r) in d.value.rules.iter().enumerate() {
+        if cat.control(&r.control).is_none() {
+            let pos = d.spans.value(&format!("/rules/{i}/control"));
+            diags.push(unknown_control(cat, &d.file, pos, &r.control));
+        }
+        if let Some(svc) = &r.service {
+            if !cat.services.contains_key(&svc.to_ascii_lowercase()) {
+                diags.push(Diagnostic::new(
+                    Code::UnknownService,
+                    &d.file,
+                    d.spans.value(&format!("/rules/{i}/service")),
+                    format!("unknown service `{svc}`"),
+                ));
+            }
+        }
+        if let Some(first) = seen.insert(normalize_rule_id(&r.id), i) {
+            let p = d.spans.value(&format!("/rules/{first}/id"));
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    &d.file,
+                    d.spans.value(&format!("/rules/{i}/id")),
+                    format!("rule `{}` is mapped twice", r.id),
+                )
+                .with_help(format!("first mapped at {}:{}:{}", d.file, p.line, p.col)),
+            );
+        }
+    }
+}
+
+/// Rule ids compare without case and without Trivy's `AVD-` prefix, which its newer releases dropped.
+pub fn normalize_rule_id(id: &str) -> String {
+    let id = id.trim().to_ascii_uppercase();
+    match id.strip_prefix("AVD-") {
+        Some(rest) => rest.to_string(),
+        None => id,
+    }
 }
 
 /// Fold each template's `extends` chain into it (parents' requirements first). Cycles and unknown parents are

@@ -2,7 +2,9 @@
 //! Schema (collecting every problem, each at its line and column), then deserialize.
 
 use crate::diag::{suggest, Code, Diagnostic};
-use crate::model::{ControlSet, ManifestFile, ModelSet, RuleFile, ServiceEntry, TemplateSet};
+use crate::model::{
+    ControlSet, ManifestFile, ModelSet, RuleFile, ScannerMap, ServiceEntry, TemplateSet,
+};
 use crate::yaml::{self, Spans};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use schemars::JsonSchema;
@@ -19,16 +21,18 @@ pub enum Kind {
     Manifest,
     Templates,
     Rule,
+    ScannerMap,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Controls,
         Kind::Models,
         Kind::Service,
         Kind::Manifest,
         Kind::Templates,
         Kind::Rule,
+        Kind::ScannerMap,
     ];
 
     /// The file name of the checked-in schema under `schemas/`.
@@ -40,6 +44,7 @@ impl Kind {
             Kind::Manifest => "workload-manifest.schema.json",
             Kind::Templates => "templates.schema.json",
             Kind::Rule => "rule.schema.json",
+            Kind::ScannerMap => "third-party.schema.json",
         }
     }
 
@@ -55,11 +60,13 @@ impl Kind {
             Kind::Manifest => gen::<ManifestFile>(),
             Kind::Templates => gen::<TemplateSet>(),
             Kind::Rule => gen::<RuleFile>(),
+            Kind::ScannerMap => gen::<ScannerMap>(),
         }
     }
 
     fn compiled(self) -> &'static (Value, jsonschema::Validator) {
-        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 6] = [
+        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 7] = [
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),

@@ -644,6 +644,10 @@ pub struct RuleMatch {
     /// Only when these attributes have these values (e.g. `{engine: postgres}`); a scope, not an assertion.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub when: BTreeMap<String, serde_json::Value>,
+    /// Only in workloads whose templates ask for this requirement (e.g. `customer-managed-keys` for a pci
+    /// workload); elsewhere the check does not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<RequirementKind>,
 }
 
 /// One condition on an attribute. `attribute` is a dotted path; `[]` steps into every element of a list
@@ -667,6 +671,10 @@ pub struct Assertion {
     pub at_least: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_most: Option<f64>,
+    /// At least the value the workload's templates set for this requirement (`backup-retention-days`,
+    /// `log-retention-days`); the assertion holds trivially where no template sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least_requirement: Option<RequirementKind>,
     /// The string or list must contain this value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<serde_json::Value>,
@@ -696,4 +704,42 @@ pub struct RuleFixtures {
     pub fail: String,
     /// The same configuration fixed.
     pub pass: String,
+    /// The template requirements the fixtures run under, for checks that depend on them (e.g.
+    /// `{customer-managed-keys: 0, backup-retention-days: 35}`; the value matters only for numeric ones).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requirements: BTreeMap<RequirementKind, u32>,
+}
+
+/// How one third-party scanner's rule ids map onto onus controls (`catalog/third-party/<tool>.yaml`), so that its
+/// SARIF results count as imported evidence for the cells they test.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ScannerMap {
+    /// A short lower-case id for the tool, e.g. `checkov`.
+    pub tool: String,
+    /// The tool's display name.
+    pub name: String,
+    /// The `runs[].tool.driver.name` values of the tool's SARIF output, compared without case.
+    pub drivers: Vec<String>,
+    /// The tool's own index of its rules, where the ids and titles below can be checked.
+    pub docs: String,
+    /// The date someone last compared the ids below with the tool's index (YYYY-MM-DD).
+    pub checked: String,
+    /// One mapping per rule id.
+    pub rules: Vec<ScannerRule>,
+}
+
+/// One third-party rule id and the onus control its results evidence.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ScannerRule {
+    /// The rule id exactly as the tool reports it (`CKV_AWS_18`, `AVD-AWS-0089`, a KICS query UUID).
+    pub id: String,
+    /// The onus control id.
+    pub control: String,
+    /// The tool's own title for the rule, so a reviewer can check the mapping.
+    pub title: String,
+    /// The onus service id the rule is about, when it is about one service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }

@@ -218,6 +218,90 @@ pub struct RollupCell {
     pub raised_from: Option<Owner>,
     /// Open results from other scanners (imported SARIF) that bear on this control in this workload's files.
     pub scanner_findings: Vec<ScannerFinding>,
+    /// Passing results imported from other scanners (SARIF `kind: pass`) for this control.
+    pub imported_passes: u32,
+    /// onus's own check results on this workload's resources for this control.
+    pub checks: CheckTally,
+    /// People's attestations that are still current (`onus evidence attest`).
+    pub attestations: Vec<Attestation>,
+    /// What shows the customer's side is done; see [`EvidenceState`].
+    pub evidence_state: EvidenceState,
+}
+
+/// Counts of check results on one cell, waived failures apart from open ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CheckTally {
+    pub pass: u32,
+    pub fail: u32,
+    pub unknown: u32,
+    pub waived: u32,
+}
+
+/// A person's statement that the customer's side of a control is done, with a link to the proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Attestation {
+    pub by: String,
+    pub link: String,
+    /// When it was recorded (RFC 3339, UTC).
+    pub at: String,
+    /// The last day it counts (YYYY-MM-DD), if it expires.
+    pub expires: Option<String>,
+}
+
+/// The evidence for the customer's side of one cell, strongest first. A failure outweighs everything; a waiver
+/// outweighs passing results on the same cell, since a waived failure is still a failure someone accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceState {
+    /// An open failure: an onus check failed without a waiver, or another scanner reported an open result.
+    Failing,
+    /// Failures exist, each covered by a current waiver.
+    Waived,
+    /// onus checks ran on the workload's resources for this control and passed.
+    Verified,
+    /// Another scanner's passing results, imported.
+    Imported,
+    /// A person attested it (`onus evidence attest`) or the manifest links to the proof.
+    Attested,
+    /// The customer has a duty here and nothing shows it is done.
+    Missing,
+    /// The provider owns the control, or it does not apply: nothing for the customer to prove.
+    NotRequired,
+}
+
+impl EvidenceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceState::Failing => "failing",
+            EvidenceState::Waived => "waived",
+            EvidenceState::Verified => "verified",
+            EvidenceState::Imported => "imported",
+            EvidenceState::Attested => "attested",
+            EvidenceState::Missing => "missing",
+            EvidenceState::NotRequired => "not-required",
+        }
+    }
+}
+
+impl RollupCell {
+    /// Recompute [`RollupCell::evidence_state`] from the checks, imports, attestations and links on the cell.
+    pub fn assess(&mut self) {
+        self.evidence_state = if !self.owner.customer_has_duty() {
+            EvidenceState::NotRequired
+        } else if self.checks.fail > 0 || !self.scanner_findings.is_empty() {
+            EvidenceState::Failing
+        } else if self.checks.waived > 0 {
+            EvidenceState::Waived
+        } else if self.checks.pass > 0 {
+            EvidenceState::Verified
+        } else if self.imported_passes > 0 {
+            EvidenceState::Imported
+        } else if !self.attestations.is_empty() || !self.evidence.is_empty() {
+            EvidenceState::Attested
+        } else {
+            EvidenceState::Missing
+        };
+    }
 }
 
 /// A result another scanner reported (SARIF), mapped onto a control and a workload.
@@ -274,6 +358,26 @@ pub fn applicable_templates<'c>(cat: &'c Catalog, w: &Workload) -> Vec<(String, 
     for o in &w.overlays {
         if let Some(x) = t.overlays.get(o) {
             out.push((format!("overlay:{o}"), x));
+        }
+    }
+    out
+}
+
+/// Every requirement the workload's templates set, with its number (0 where it has none); where templates set
+/// the same kind twice, the stricter number.
+pub fn workload_requirements(cat: &Catalog, w: &Workload) -> BTreeMap<RequirementKind, u32> {
+    let mut out = BTreeMap::new();
+    for (_, t) in applicable_templates(cat, w) {
+        for r in &t.requirements {
+            let n = r.value.unwrap_or(0);
+            let e = out.entry(r.kind).or_insert(n);
+            // Retention is a floor (more is stricter); the other numbers are intervals (less is stricter).
+            *e = match r.kind {
+                RequirementKind::LogRetentionDays | RequirementKind::BackupRetentionDays => {
+                    (*e).max(n)
+                }
+                _ => (*e).min(n),
+            };
         }
     }
     out
@@ -373,9 +477,17 @@ impl<'c> Resolver<'c> {
                     requirements,
                     raised_from,
                     scanner_findings: Vec::new(),
+                    imported_passes: 0,
+                    checks: CheckTally::default(),
+                    attestations: Vec::new(),
+                    evidence_state: EvidenceState::Missing,
                 }
             })
             .collect();
+        let mut rollup: Vec<RollupCell> = rollup;
+        for c in &mut rollup {
+            c.assess();
+        }
         let review_cadence_days = w.review.as_ref().and_then(|r| r.cadence_days).or_else(|| {
             templates
                 .iter()

@@ -33,6 +33,7 @@ pub const HEADER: &[&str] = &[
     "sources",
     "workload_owner",
     "template_requirements",
+    "evidence_state",
 ];
 
 fn template_requirements(list: &[onus_core::resolve::AppliedRequirement]) -> String {
@@ -73,6 +74,7 @@ pub fn matrix(report: &MatrixReport) -> String {
                         .join(" "),
                     &crate::rollup_mark(&w.rollup[ri]),
                     &template_requirements(&w.rollup[ri].requirements),
+                    w.rollup[ri].evidence_state.as_str(),
                 ];
                 out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
                 out.push_str("\r\n");

@@ -66,6 +66,61 @@ pub fn rollup_mark(r: &RollupCell) -> String {
     s
 }
 
+/// The evidence on a workload's cell in a few words: `verified (3 checks pass)`, `failing (1 check fails, 2
+/// imported results)`, `missing`.
+pub fn evidence_text(r: &RollupCell) -> String {
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let t = &r.checks;
+    let mut parts = Vec::new();
+    if t.fail > 0 {
+        parts.push(plural(t.fail, "check fails", "checks fail"));
+    }
+    if t.waived > 0 {
+        parts.push(plural(t.waived, "waived failure", "waived failures"));
+    }
+    if t.pass > 0 {
+        parts.push(plural(t.pass, "check passes", "checks pass"));
+    }
+    if t.unknown > 0 {
+        parts.push(plural(t.unknown, "check unknown", "checks unknown"));
+    }
+    let open = r.scanner_findings.len() as u32;
+    if open > 0 {
+        parts.push(plural(
+            open,
+            "imported open result",
+            "imported open results",
+        ));
+    }
+    if r.imported_passes > 0 {
+        parts.push(plural(
+            r.imported_passes,
+            "imported pass",
+            "imported passes",
+        ));
+    }
+    if !r.attestations.is_empty() {
+        parts.push(plural(
+            r.attestations.len() as u32,
+            "attestation",
+            "attestations",
+        ));
+    }
+    if !r.evidence.is_empty() {
+        parts.push(plural(
+            r.evidence.len() as u32,
+            "evidence link",
+            "evidence links",
+        ));
+    }
+    let state = r.evidence_state.as_str();
+    if parts.is_empty() {
+        state.to_string()
+    } else {
+        format!("{state} ({})", parts.join(", "))
+    }
+}
+
 pub const ROLLUP_LEGEND: &str =
     "WORKLOAD: * assumed · + a template raises the bar · ^ a template made a provider-owned control shared · # open results imported from another scanner";
 

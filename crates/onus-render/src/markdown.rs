@@ -1,8 +1,8 @@
 //! Markdown: a document a team can commit or paste into a wiki; the same cells as every other format.
 
 use crate::{
-    cell_mark, requirement_refs, requirement_short, rollup_mark, table::rollup_label, LEGEND,
-    ROLLUP_LEGEND,
+    cell_mark, evidence_text, requirement_refs, requirement_short, rollup_mark,
+    table::rollup_label, LEGEND, ROLLUP_LEGEND,
 };
 use onus_core::report::MatrixReport;
 use std::fmt::Write as _;
@@ -49,17 +49,17 @@ pub fn matrix(report: &MatrixReport) -> String {
         for c in &w.components {
             let _ = write!(out, " {} |", cell(&c.name));
         }
-        out.push_str(" Workload |\n|---|");
+        out.push_str(" Workload | Evidence |\n|---|");
         for _ in &w.components {
             out.push_str(":-:|");
         }
-        out.push_str("---|\n");
+        out.push_str("---|---|\n");
         for (ri, r) in w.rollup.iter().enumerate() {
             let _ = write!(out, "| `{}` |", r.control);
             for c in &w.components {
                 let _ = write!(out, " {} |", cell_mark(&c.cells[ri]));
             }
-            let _ = writeln!(out, " {} |", rollup_mark(r));
+            let _ = writeln!(out, " {} | {} |", rollup_mark(r), cell(&evidence_text(r)));
         }
         let _ = writeln!(out, "\n{LEGEND}\n\n{ROLLUP_LEGEND}");
         if w.rollup.iter().any(|r| !r.requirements.is_empty()) {

@@ -164,20 +164,27 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
         .enumerate()
         .filter(|(_, r)| r.owner.customer_has_duty())
         .collect();
-    let missing = yours.iter().filter(|(_, r)| r.evidence.is_empty()).count();
+    let mut states: Vec<(onus_core::resolve::EvidenceState, usize)> = Vec::new();
+    for (_, r) in &yours {
+        match states.iter_mut().find(|(s, _)| *s == r.evidence_state) {
+            Some((_, n)) => *n += 1,
+            None => states.push((r.evidence_state, 1)),
+        }
+    }
+    states.sort();
     let _ = writeln!(
         out,
-        "Your duties: {} of {} controls put work on you ({} without evidence)",
+        "Your duties: {} of {} controls put work on you (evidence: {})",
         yours.len(),
         w.rollup.len(),
-        missing
+        states
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     for (ri, r) in yours {
-        let mut ev = if r.evidence.is_empty() {
-            "no evidence".to_string()
-        } else {
-            format!("{} evidence link(s)", r.evidence.len())
-        };
+        let mut ev = crate::evidence_text(r);
         if !r.required_by.is_empty() {
             let _ = write!(ev, "; required by {}", r.required_by.join(", "));
         }
