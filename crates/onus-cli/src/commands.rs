@@ -98,6 +98,7 @@ pub fn matrix(
     framework: Option<&str>,
     imports: &[PathBuf],
     no_checks: bool,
+    ledger: Option<&Path>,
 ) -> Result<Output> {
     only(
         ctx,
@@ -136,10 +137,12 @@ pub fn matrix(
     let mut stderr = String::new();
     let project: Vec<onus_core::model::Workload> =
         loaded.iter().map(|w| w.workload.clone()).collect();
-    let root = project_root(path);
+    let root = crate::governance::project_root(path);
     if !no_checks {
         stderr.push_str(&attach_checks(&cat, &root, &mut workloads)?);
     }
+    let ledger = crate::governance::entries(&crate::governance::ledger_path(&root, ledger))?;
+    crate::governance::attach_attestations(&ledger, &mut workloads);
     let mut imports = imports.to_vec();
     imports.extend(stored_evidence(&root)?);
     if !imports.is_empty() {
@@ -180,18 +183,6 @@ pub fn matrix(
     })
 }
 
-/// The project folder of a path given to `matrix`: the folder itself, or a manifest file's folder.
-fn project_root(path: &Path) -> PathBuf {
-    if path.is_file() {
-        path.parent()
-            .map(Path::to_path_buf)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| PathBuf::from("."))
-    } else {
-        path.to_path_buf()
-    }
-}
-
 /// Where `onus evidence import` keeps the SARIF logs it accepted.
 pub const EVIDENCE_DIR: &str = ".onus/evidence";
 
@@ -218,6 +209,21 @@ fn attach_checks(
 ) -> Result<String> {
     let rules = crate::rules::load_rules(cat, &[])?;
     let ev = crate::scan::evaluate(cat, &[root.to_path_buf()], &rules, &[], &[], false)?;
+    tally_checks(&ev, matrices);
+    let mut note = String::new();
+    for d in ev.diags.iter().filter(|d| d.is_error()) {
+        let _ = writeln!(note, "{d}");
+    }
+    if !note.is_empty() {
+        note.push_str(
+            "(the checks skipped the files above; their cells show what the rest proves)\n",
+        );
+    }
+    Ok(note)
+}
+
+/// Count each check result on its workload's cell.
+pub fn tally_checks(ev: &crate::scan::Evaluated, matrices: &mut [onus_core::WorkloadMatrix]) {
     let owner = onus_discover::bind::PathOwner::new(&ev.workloads);
     for r in &ev.checks {
         let Some(wi) = owner.find(&r.file) else {
@@ -238,21 +244,11 @@ fn attach_checks(
             (onus_checks::Outcome::Unknown, _) => t.unknown += 1,
         }
     }
-    let mut note = String::new();
-    for d in ev.diags.iter().filter(|d| d.is_error()) {
-        let _ = writeln!(note, "{d}");
-    }
-    if !note.is_empty() {
-        note.push_str(
-            "(the checks skipped the files above; their cells show what the rest proves)\n",
-        );
-    }
-    Ok(note)
 }
 
 /// Attach other scanners' open results to the workloads and controls they concern; returns a note on what could
 /// not be placed.
-fn import_sarif(
+pub fn import_sarif(
     cat: &Catalog,
     project: &Path,
     workloads: &[onus_core::model::Workload],
@@ -755,7 +751,7 @@ pub fn catalog_lint(ctx: &Ctx, paths: &[PathBuf]) -> Result<Output> {
         linted_files += layer.len();
         load::push_layer(&mut layers, layer);
     }
-    let (_, diags) = catalog::build_as_of(&layers, Some(&today()));
+    let (_, diags) = catalog::build_as_of(&layers, Some(&crate::clock::today()));
     // When linting given files, report only on them: the bundled catalog has its own test.
     let diags: Vec<Diagnostic> = if paths.is_empty() {
         diags
@@ -1036,46 +1032,4 @@ pub fn catalog_frameworks(ctx: &Ctx) -> Result<Output> {
         out.push('\n');
     }
     Ok(Output::ok(out))
-}
-
-/// Today's date, YYYY-MM-DD (UTC), or `ONUS_TODAY` when set (for reproducible runs and tests).
-pub fn today() -> String {
-    if let Ok(d) = std::env::var("ONUS_TODAY") {
-        if catalog::valid_date(&d) {
-            return d;
-        }
-    }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn days_to_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_785), (2026, 11, 28));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
 }

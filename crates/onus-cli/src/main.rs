@@ -1,7 +1,10 @@
 //! `onus`: the cloud shared responsibility model as code.
 
+mod check;
+mod clock;
 mod commands;
 mod formats;
+mod governance;
 mod init;
 mod load;
 mod rules;
@@ -21,6 +24,14 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
+    /// Fix the clock (UTC): YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; also `ONUS_NOW`. For tests and reproducible
+    /// reports.
+    #[arg(long, global = true, value_name = "TIME")]
+    now: Option<String>,
+    /// The ledger to use instead of the project's `.onus/ledger.db` (a `.jsonl` file is a JSON-lines ledger);
+    /// also `ONUS_LEDGER`.
+    #[arg(long, global = true, value_name = "FILE")]
+    ledger: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +44,8 @@ enum FormatArg {
     Json,
     Sarif,
     Junit,
+    /// GitHub Actions workflow commands (`::error file=...::`), for `onus check`.
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +133,105 @@ enum Command {
     },
     /// Write a commented starter manifest for one critical workload.
     Init(init::InitArgs),
+    /// The CI gate: missing evidence, failing checks without a waiver, drift, due and overdue reviews, expired
+    /// waivers and attestations. Exit 0 when nothing reaches `--fail-on`, 1 when something does, 2 on bad input.
+    Check(check::CheckArgs),
+    /// Record and check reviews of each workload's matrix.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Evidence for the customer's side of a cell: people's attestations, other scanners' results.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+    /// The tamper-evident ledger of reviews, attestations, imports and drills.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Record that someone reviewed a workload's matrix as it resolves now.
+    Record {
+        /// The project folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, short)]
+        workload: String,
+        #[arg(long)]
+        reviewer: String,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Every workload's review state (ok, due, overdue) and why. Exit 1 when any is overdue.
+    Status {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Do not scan the project's infrastructure files (for undeclared services and expired waivers).
+        #[arg(long)]
+        no_scan: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Record a person's evidence for one workload's control.
+    Attest {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, short)]
+        workload: String,
+        #[arg(long, short)]
+        control: String,
+        /// Who attests.
+        #[arg(long)]
+        by: String,
+        /// Where the proof is (a ticket, a document, a dashboard).
+        #[arg(long)]
+        link: String,
+        /// The last day it counts (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Import another scanner's SARIF (Checkov, Trivy, tfsec, KICS, ...) into the project's evidence; `onus
+    /// matrix` and `onus check` then count it.
+    Import {
+        /// The SARIF 2.1.0 file.
+        file: PathBuf,
+        /// The project folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Who imports it (recorded in the ledger).
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Walk the whole chain; name the first entry that was edited, removed, inserted or moved. Exit 1 if any.
+    Verify {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The head hash recorded elsewhere (a git tag, a ticket): also catches entries cut off the end.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
+    },
+    /// Write every entry as JSON lines to stdout.
+    Export {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Read entries written by `export` and add those the ledger does not hold yet.
+    Import {
+        file: PathBuf,
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,7 +287,16 @@ fn main() -> ExitCode {
         FormatArg::Json => onus_render::Format::Json,
         FormatArg::Sarif => onus_render::Format::Sarif,
         FormatArg::Junit => onus_render::Format::Junit,
+        FormatArg::Github => onus_render::Format::Github,
     };
+    if let Some(n) = &cli.now {
+        if !clock::fix(n) {
+            eprintln!("onus: --now `{n}` is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+            return ExitCode::from(2);
+        }
+    }
+    let ledger = cli.ledger.clone();
+    let ledger = ledger.as_deref();
     let ctx = commands::Ctx {
         catalog_dirs: cli.catalog,
         format,
@@ -195,6 +316,7 @@ fn main() -> ExitCode {
             framework.as_deref(),
             &imports,
             no_checks,
+            ledger,
         ),
         Command::Scan {
             paths,
@@ -241,6 +363,56 @@ fn main() -> ExitCode {
             CatalogCommand::Frameworks => commands::catalog_frameworks(&ctx),
         },
         Command::Init(args) => init::run(&ctx, &args),
+        Command::Check(args) => check::run(&ctx, &args, ledger),
+        Command::Review { command } => match command {
+            ReviewCommand::Record {
+                path,
+                workload,
+                reviewer,
+                notes,
+            } => governance::review_record(
+                &ctx,
+                &path,
+                ledger,
+                &workload,
+                &reviewer,
+                notes.as_deref(),
+            ),
+            ReviewCommand::Status { path, no_scan } => {
+                governance::review_status(&ctx, &path, ledger, !no_scan)
+            }
+        },
+        Command::Evidence { command } => match command {
+            EvidenceCommand::Attest {
+                path,
+                workload,
+                control,
+                by,
+                link,
+                expires,
+            } => governance::evidence_attest(
+                &ctx,
+                &path,
+                ledger,
+                &governance::AttestArgs {
+                    workload: &workload,
+                    control: &control,
+                    by: &by,
+                    link: &link,
+                    expires: expires.as_deref(),
+                },
+            ),
+            EvidenceCommand::Import { file, path, by } => {
+                governance::evidence_import(&ctx, &file, &path, ledger, by.as_deref())
+            }
+        },
+        Command::Ledger { command } => match command {
+            LedgerCommand::Verify { path, expect_head } => {
+                governance::ledger_verify(&path, ledger, expect_head.as_deref())
+            }
+            LedgerCommand::Export { path } => governance::ledger_export(&path, ledger),
+            LedgerCommand::Import { file, path } => governance::ledger_import(&file, &path, ledger),
+        },
     };
     match result {
         Ok(out) => {

@@ -21,10 +21,16 @@ pub fn load_rules(
         .map(|(p, t)| SourceFile::new(format!("<bundled>/rules/{p}"), *t))
         .collect();
     let (mut rules, diags) = onus_checks::load(cat, &files);
-    let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+    // A bundled check whose control an organization's catalog (`--catalog`) does not have cannot evidence
+    // anything there: it is left out rather than failing the run. Every other problem is ours, and fatal.
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.is_error() && d.code != onus_core::diag::Code::UnknownControl)
+        .collect();
     if !errors.is_empty() {
         return Err(Failure::Input(load::InputError(errors)));
     }
+    rules.retain(|r| cat.control(&r.control).is_some());
     files.clear();
     for dir in extra {
         files.extend(load::read_yaml_files(dir)?);

@@ -644,7 +644,7 @@ pub fn evaluate(
         &manifest_waivers,
         &inline,
         &control_of,
-        &crate::commands::today(),
+        &crate::clock::today(),
     );
     let report = onus_discover::bind(
         cat,

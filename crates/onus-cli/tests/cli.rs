@@ -22,7 +22,7 @@ fn onus(args: &[&str]) -> Run {
         .current_dir(repo())
         .env("COLUMNS", "80")
         .env("NO_COLOR", "1")
-        .env("ONUS_TODAY", "2026-11-28")
+        .env("ONUS_TODAY", "2026-11-29")
         .output()
         .unwrap();
     Run {
@@ -676,7 +676,11 @@ fn imported_sarif_marks_the_cells_it_concerns() {
         "json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("3 open result(s) placed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3 open and 0 passing result(s) placed"),
+        "{}",
+        r.stderr
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let marked = |w: &str| -> Vec<(String, String)> {
         v["workloads"]

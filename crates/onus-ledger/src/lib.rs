@@ -8,6 +8,7 @@
 //! writers (threads or processes) serialize and never fork the chain.
 
 pub mod jcs;
+pub mod jsonl;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,11 @@ impl Entry {
         e.hash = e.compute_hash();
         e
     }
+}
+
+/// SHA-256 (lower-case hex) of the canonical JSON of `v`.
+pub fn digest(v: &Value) -> String {
+    hex(&Sha256::digest(jcs::to_string(v).as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -187,6 +193,15 @@ pub trait Store {
     fn scan(&self, f: &mut dyn FnMut(Result<Entry, String>) -> bool) -> Result<(), Error>;
     /// The head the store recorded beside the entries: (number of entries, hash of the last).
     fn recorded_head(&self) -> Result<(u64, String), Error>;
+}
+
+/// Open the ledger at `path`: a JSON-lines file when the name ends in `.jsonl`, else an SQLite database.
+pub fn open(path: &std::path::Path) -> Result<Box<dyn Store>, Error> {
+    if path.extension().is_some_and(|x| x == "jsonl") {
+        Ok(Box::new(jsonl::JsonlStore::open(path)))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open(path)?))
+    }
 }
 
 /// What [`verify`] found on a sound ledger.

@@ -7,7 +7,12 @@ use std::path::PathBuf;
 fn draft(i: u64) -> Draft {
     Draft {
         at: format!("2026-11-{:02}T10:00:00Z", 1 + i % 28),
-        kind: if i.is_multiple_of(2) { "review" } else { "attestation" }.into(),
+        kind: if i.is_multiple_of(2) {
+            "review"
+        } else {
+            "attestation"
+        }
+        .into(),
         actor: format!("person-{}", i % 3),
         workload: Some(format!("w{}", i % 4)),
         data: json!({"control": "data.backup", "n": i, "link": format!("https://x.example/{i}")}),
@@ -253,4 +258,47 @@ proptest! {
             other => prop_assert!(false, "edit of {} in entry {} not caught: {:?}", col, entry, other),
         }
     }
+}
+
+#[test]
+fn the_jsonl_store_chains_serializes_writers_and_reports_a_torn_line() {
+    let path = temp("jsonl").with_extension("jsonl");
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut s = onus_ledger::open(&path).unwrap();
+                for i in 0..25 {
+                    s.append(draft(t * 1000 + i)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let s = onus_ledger::open(&path).unwrap();
+    assert_eq!(verify(s.as_ref(), None).unwrap().entries, 100);
+    // The file is the export format: importing it into SQLite gives the same head.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut db = SqliteStore::in_memory().unwrap();
+    db.append_sealed(&parse_export(&text).unwrap()).unwrap();
+    assert_eq!(
+        verify(&db, None).unwrap().head,
+        verify(s.as_ref(), None).unwrap().head
+    );
+    // Edit one character of entry 40.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[39] = lines[39].replacen("person-", "persom-", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let s = onus_ledger::open(&path).unwrap();
+    assert!(matches!(verify(s.as_ref(), None), Err(Error::Broken(b)) if b.position == 40));
+    // A write cut off half-way: reported, and nothing is built on it.
+    std::fs::write(&path, format!("{}\n{}", lines[0], &lines[1][..30])).unwrap();
+    let mut s = onus_ledger::open(&path).unwrap();
+    assert!(matches!(
+        verify(s.as_ref(), None),
+        Err(Error::Broken(b)) if b.position == 2 && matches!(b.reason, BreakReason::Unreadable(_))
+    ));
+    assert!(s.append(draft(1)).is_err());
 }

@@ -21,6 +21,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML, for CI test reports (`onus scan`).
     Junit,
+    /// GitHub Actions workflow commands, one annotation per finding (`onus check`).
+    Github,
 }
 
 /// A one-letter code for an owner, as in the matrix grid.

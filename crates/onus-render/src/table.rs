@@ -172,23 +172,30 @@ fn workload(out: &mut String, w: &WorkloadMatrix, total: usize) {
         }
     }
     states.sort();
-    let _ = writeln!(
-        out,
-        "Your duties: {} of {} controls put work on you (evidence: {})",
-        yours.len(),
-        w.rollup.len(),
-        states
-            .iter()
-            .map(|(s, n)| format!("{n} {}", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    out.push_str(&wrap_indented(
+        "",
+        &format!(
+            "Your duties: {} of {} controls put work on you (evidence: {})",
+            yours.len(),
+            w.rollup.len(),
+            states
+                .iter()
+                .map(|(s, n)| format!("{n} {}", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        total,
+    ));
     for (ri, r) in yours {
         let mut ev = crate::evidence_text(r);
         if !r.required_by.is_empty() {
             let _ = write!(ev, "; required by {}", r.required_by.join(", "));
         }
-        let _ = writeln!(out, "  {} [{}; {}]", r.control, rollup_mark(r), ev);
+        out.push_str(&wrap_indented(
+            "  ",
+            &format!("{} [{}; {}]", r.control, rollup_mark(r), ev),
+            total,
+        ));
         for q in &r.requirements {
             let refs = requirement_refs(q);
             let head = if refs.is_empty() {
