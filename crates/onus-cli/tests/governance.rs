@@ -353,6 +353,37 @@ fn evidence_import_keeps_the_log_and_marks_the_cells() {
     let c = cell(&m, "storefront", "data.encryption-at-rest");
     assert_eq!(c["evidence_state"], "failing", "{c:#}");
     assert_eq!(c["scanner_findings"][0]["rule"], "EX-AWS-0017");
+    // A scanner that knows nothing of onus: Checkov's rule ids find their controls through the catalog's table.
+    let ck = repo().join("tests/fixtures/sarif/checkov.sarif");
+    let r = at(&dir, NOW, &["evidence", "import", ck.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("mapped by: mapping-table 4"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 rule(s) map to no control: CKV_AWS_999"),
+        "{}",
+        r.stdout
+    );
+    let m = json(&at(&dir, NOW, &["matrix", "--format", "json"]));
+    let rules = |w: &str, c: &str| -> Vec<String> {
+        cell(&m, w, c)["scanner_findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(rules("storefront", "data.backup").contains(&"CKV_AWS_28".to_string()));
+    assert!(rules("storefront", "resilience.architecture").contains(&"CKV_AWS_157".to_string()));
+    assert!(rules("analytics", "logging.access").contains(&"CKV_GCP_62".to_string()));
+    assert_eq!(
+        cell(&m, "storefront", "data.encryption-at-rest")["imported_passes"],
+        1
+    );
     // A malformed file is refused with its position, and nothing is stored.
     let bad = dir.join("bad.sarif");
     std::fs::write(&bad, "{\n  \"version\": \"2.1.0\",\n  \"runs\": [ }").unwrap();
