@@ -394,7 +394,7 @@ fn evidence_import_keeps_the_log_and_marks_the_cells() {
         std::fs::read_dir(dir.join(".onus/evidence"))
             .unwrap()
             .count(),
-        1
+        2
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
