@@ -18,6 +18,8 @@ pub struct Policies {
     engine: regorus::Engine,
     /// (package path `data.x.y`, control, severity, title)
     packages: Vec<(String, String, String, String)>,
+    /// Per package, the resource types its `metadata.types` limits it to.
+    types: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// One loaded policy package, for listings.
@@ -77,6 +79,7 @@ impl Policies {
             return Err(diags);
         }
         let mut out = Vec::new();
+        let mut types = std::collections::HashMap::new();
         packages.sort();
         packages.dedup_by(|a, b| a.0 == b.0);
         for (pkg, path) in packages {
@@ -114,6 +117,15 @@ impl Policies {
                 .and_then(Value::as_str)
                 .unwrap_or(&pkg)
                 .to_string();
+            if let Some(ts) = meta.get("types").and_then(Value::as_array) {
+                types.insert(
+                    pkg.clone(),
+                    ts.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                );
+            }
             out.push((pkg, control, severity, title));
         }
         if !diags.is_empty() {
@@ -122,6 +134,7 @@ impl Policies {
         Ok(Policies {
             engine,
             packages: out,
+            types,
         })
     }
 
@@ -138,99 +151,218 @@ impl Policies {
     }
 
     /// Evaluate every policy on every resource; `workload_of` gives a resource's workload context (or null).
+    ///
+    /// Only the rules a package defines are evaluated, and only on the resource types its `metadata.types` names
+    /// (every resource when it names none). Resources are split between threads, each with its own engine clone.
+    /// A policy that runs past the per-resource limit is reported with the resource it stopped on and skipped
+    /// from then on.
     pub fn run(
         &mut self,
         resources: &[Resource],
         workload_of: &dyn Fn(&Resource) -> Value,
     ) -> (Vec<CheckResult>, Vec<Diagnostic>) {
-        let mut results = Vec::new();
-        let mut diags = Vec::new();
-        for r in resources {
-            let input = json!({
-                "type": r.rtype,
-                "address": r.address,
-                "name": r.name,
-                "provider": r.provider,
-                "mode": r.mode,
-                "attributes": r.attributes,
-                "tags": r.tags,
-                "file": r.file,
-                "line": r.line,
-                "input_kind": r.input.as_str(),
-                "workload": workload_of(r),
-            });
-            let Ok(input) = regorus::Value::from_json_str(&input.to_string()) else {
-                continue;
-            };
-            self.engine.set_input(input);
-            for (pkg, control, _, _) in &self.packages {
-                for (rule, outcome) in [
-                    ("deny", Outcome::Fail),
-                    ("violation", Outcome::Fail),
-                    ("warn", Outcome::Fail),
-                ] {
-                    let v = match self.engine.eval_rule(format!("{pkg}.{rule}")) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            let msg = e.to_string();
-                            if msg.contains("not a valid rule path")
-                                || msg.contains("not found")
-                                || msg.contains("undefined")
-                            {
+        let rules = self.defined_rules();
+        if rules.is_empty() || resources.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let wanted: Vec<Vec<usize>> = resources
+            .iter()
+            .map(|r| {
+                (0..rules.len())
+                    .filter(|&k| self.applies(&rules[k].0, &r.rtype))
+                    .collect()
+            })
+            .collect();
+        let inputs: Vec<Option<String>> = resources
+            .iter()
+            .zip(&wanted)
+            .map(|(r, w)| (!w.is_empty()).then(|| input_of(r, workload_of(r)).to_string()))
+            .collect();
+        let threads = rayon::current_num_threads().max(1);
+        let stopped: Vec<std::sync::atomic::AtomicBool> =
+            rules.iter().map(|_| Default::default()).collect();
+        let found = std::sync::Mutex::new(Vec::new());
+        let diags = std::sync::Mutex::new(Vec::new());
+        set_limit(&mut self.engine, TIME_LIMIT_MS);
+        rayon::scope(|scope| {
+            for t in 0..threads {
+                let mut engine = self.engine.clone();
+                let (inputs, wanted, rules, stopped, found, diags) =
+                    (&inputs, &wanted, &rules, &stopped, &found, &diags);
+                scope.spawn(move |_| {
+                    let mut mine = Vec::new();
+                    for i in (t..resources.len()).step_by(threads) {
+                        let Some(text) = &inputs[i] else { continue };
+                        let Ok(input) = regorus::Value::from_json_str(text) else {
+                            continue;
+                        };
+                        engine.set_input(input);
+                        for &k in &wanted[i] {
+                            if stopped[k].load(std::sync::atomic::Ordering::Relaxed) {
                                 continue;
                             }
-                            diags.push(
-                                Diagnostic::new(
-                                    Code::InvalidValue,
-                                    &r.file,
-                                    Pos { line: r.line.max(1), col: r.col.max(1) },
-                                    format!("policy `{pkg}` stopped on `{}`: {}", r.address, msg.lines().next().unwrap_or("")),
-                                )
-                                .with_help(format!("evaluation is limited to {TIME_LIMIT_MS} ms per policy and resource")),
-                            );
-                            continue;
+                            let (pkg, rule, _) = &rules[k];
+                            match engine.eval_rule(format!("{pkg}.{rule}")) {
+                                Ok(v) => {
+                                    let list = v
+                                        .to_json_str()
+                                        .ok()
+                                        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                                        .map(messages)
+                                        .unwrap_or_default();
+                                    if !list.is_empty() {
+                                        mine.push((i, k, list));
+                                    }
+                                }
+                                Err(e) => {
+                                    if !stopped[k].swap(true, std::sync::atomic::Ordering::Relaxed)
+                                    {
+                                        diags
+                                            .lock()
+                                            .unwrap_or_else(|e| e.into_inner())
+                                            .push(stopped_on(pkg, &resources[i], &e.to_string()));
+                                    }
+                                }
+                            }
                         }
-                    };
-                    let Ok(text) = v.to_json_str() else { continue };
-                    let Ok(messages) = serde_json::from_str::<Value>(&text) else {
-                        continue;
-                    };
-                    let list: Vec<String> = match messages {
-                        Value::Array(a) => a
-                            .iter()
-                            .map(|m| match m {
-                                Value::String(s) => s.clone(),
-                                Value::Object(o) => o
-                                    .get("msg")
-                                    .and_then(Value::as_str)
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| m.to_string()),
-                                other => other.to_string(),
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    for m in list {
-                        results.push(CheckResult {
-                            rule: format!("rego:{}", pkg.trim_start_matches("data.")),
-                            control: control.clone(),
-                            outcome,
-                            message: if rule == "warn" {
-                                format!("warning: {m}")
-                            } else {
-                                m
-                            },
-                            resource: r.address.clone(),
-                            resource_type: r.rtype.clone(),
-                            file: r.file.clone(),
-                            line: r.line,
-                            col: r.col,
-                            waived: None,
-                        });
                     }
+                    found.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+                });
+            }
+        });
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort_by_key(|(i, k, _)| (*i, *k));
+        let results = self.results(resources, &rules, found);
+        (
+            results,
+            diags.into_inner().unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
+    /// Whether the package's `metadata.types` admits this resource type (no list admits every type).
+    fn applies(&self, pkg: &str, rtype: &str) -> bool {
+        self.types
+            .get(pkg)
+            .is_none_or(|ts| ts.iter().any(|t| t == rtype))
+    }
+
+    /// The Conftest rules each package defines, with their outcome: (package, rule, outcome).
+    fn defined_rules(&mut self) -> Vec<(String, &'static str, Outcome)> {
+        let mut out = Vec::new();
+        self.engine.set_input(regorus::Value::new_object());
+        set_limit(&mut self.engine, TIME_LIMIT_MS);
+        for (pkg, _, _, _) in &self.packages {
+            for rule in ["deny", "violation", "warn"] {
+                let absent = matches!(
+                    self.engine.eval_rule(format!("{pkg}.{rule}")),
+                    Err(e) if e.to_string().contains("not a valid rule path")
+                );
+                if !absent {
+                    out.push((pkg.clone(), rule, Outcome::Fail));
                 }
             }
         }
-        (results, diags)
+        out
     }
+
+    fn results(
+        &self,
+        resources: &[Resource],
+        rules: &[(String, &'static str, Outcome)],
+        found: Vec<(usize, usize, Vec<String>)>,
+    ) -> Vec<CheckResult> {
+        let mut results = Vec::new();
+        for (i, k, list) in found {
+            let (pkg, rule, outcome) = &rules[k];
+            let r = &resources[i];
+            let control = self
+                .packages
+                .iter()
+                .find(|p| &p.0 == pkg)
+                .map(|p| p.1.clone())
+                .unwrap_or_default();
+            for m in list {
+                results.push(CheckResult {
+                    rule: format!("rego:{}", pkg.trim_start_matches("data.")),
+                    control: control.clone(),
+                    outcome: *outcome,
+                    message: if *rule == "warn" {
+                        format!("warning: {m}")
+                    } else {
+                        m
+                    },
+                    resource: r.address.clone(),
+                    resource_type: r.rtype.clone(),
+                    file: r.file.clone(),
+                    line: r.line,
+                    col: r.col,
+                    waived: None,
+                });
+            }
+        }
+        results
+    }
+}
+
+fn set_limit(engine: &mut regorus::Engine, ms: u64) {
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: std::time::Duration::from_millis(ms),
+        check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+    });
+}
+
+/// The input document of one resource: the normalized resource plus its workload context.
+fn input_of(r: &Resource, workload: Value) -> Value {
+    json!({
+        "type": r.rtype,
+        "address": r.address,
+        "name": r.name,
+        "provider": r.provider,
+        "mode": r.mode,
+        "attributes": r.attributes,
+        "tags": r.tags,
+        "file": r.file,
+        "line": r.line,
+        "input_kind": r.input.as_str(),
+        "workload": workload,
+    })
+}
+
+/// The messages of a deny/violation/warn result: strings, or objects with `msg` (Conftest's structured form).
+fn messages(v: Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|m| match m {
+                Value::String(s) => s.clone(),
+                Value::Object(o) => o
+                    .get("msg")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| m.to_string()),
+                other => other.to_string(),
+            })
+            .collect(),
+        Value::String(s) => vec![s],
+        _ => Vec::new(),
+    }
+}
+
+fn stopped_on(pkg: &str, r: &Resource, msg: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidValue,
+        &r.file,
+        Pos {
+            line: r.line.max(1),
+            col: r.col.max(1),
+        },
+        format!(
+            "policy `{pkg}` stopped on `{}`: {}",
+            r.address,
+            msg.lines().next().unwrap_or("")
+        ),
+    )
+    .with_help(format!(
+        "evaluation is limited to {TIME_LIMIT_MS} ms per policy and resource; the policy was skipped from there on"
+    ))
 }
