@@ -518,6 +518,28 @@ pub fn review_states(
                 });
             }
         }
+        // Drills: one per cadence, like reviews.
+        match crate::incident::last_drill(ledger, &m.name) {
+            None => reasons.push(Reason {
+                state: ReviewState::Due,
+                text: format!(
+                    "no drill recorded: run `onus drill --workload {}` (one every {cadence} days)",
+                    m.name
+                ),
+            }),
+            Some(e) => {
+                let age = crate::clock::days(&e.at).map(|d| now_days - d).unwrap_or(0);
+                if age > i64::from(cadence) {
+                    reasons.push(Reason {
+                        state: ReviewState::Due,
+                        text: format!(
+                            "the last drill was on {} ({age} days ago), past the {cadence}-day cadence",
+                            &e.at[..10.min(e.at.len())]
+                        ),
+                    });
+                }
+            }
+        }
         for a in expired_attestations(ledger, &m.name, &today) {
             reasons.push(Reason {
                 state: ReviewState::Due,

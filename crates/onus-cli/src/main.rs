@@ -5,6 +5,7 @@ mod clock;
 mod commands;
 mod formats;
 mod governance;
+mod incident;
 mod init;
 mod load;
 mod rules;
@@ -146,6 +147,18 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// Is it ours or the provider's? The implicated controls, who owns each here, the likely side, and each side's
+    /// first steps. Asks on a terminal for what is not given.
+    Triage(incident::TriageArgs),
+    /// A per-workload incident-response playbook in Markdown, generated from the matrix.
+    Playbook {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, short)]
+        workload: String,
+    },
+    /// A tabletop exercise from the workload's own matrix, scored and recorded in the ledger.
+    Drill(incident::DrillArgs),
     /// The tamper-evident ledger of reviews, attestations, imports and drills.
     Ledger {
         #[command(subcommand)]
@@ -364,6 +377,19 @@ fn main() -> ExitCode {
         },
         Command::Init(args) => init::run(&ctx, &args),
         Command::Check(args) => check::run(&ctx, &args, ledger),
+        Command::Triage(args) => incident::run_triage(&ctx, &args, ledger),
+        Command::Playbook { path, workload } => {
+            let ctx = commands::Ctx {
+                format: if cli.format == FormatArg::Table {
+                    onus_render::Format::Markdown
+                } else {
+                    ctx.format
+                },
+                ..ctx
+            };
+            incident::run_playbook(&ctx, &path, &workload, ledger)
+        }
+        Command::Drill(args) => incident::run_drill(&ctx, &args, ledger),
         Command::Review { command } => match command {
             ReviewCommand::Record {
                 path,

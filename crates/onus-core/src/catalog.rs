@@ -4,8 +4,8 @@
 use crate::diag::{suggest, Code, Diagnostic, Pos};
 use crate::doc::{self, Doc, Kind};
 use crate::model::{
-    CatalogCell, Control, ControlSet, DeclaredOwner, Framework, Layer, ModelSet, ScannerMap,
-    ScannerRule, ServiceEntry, ServiceModel, Template, TemplateSet,
+    CatalogCell, Control, ControlSet, DeclaredOwner, Framework, IncidentSet, Layer, ModelSet,
+    ScannerMap, ScannerRule, ServiceEntry, ServiceModel, Template, TemplateSet,
 };
 use crate::yaml::Spans;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,6 +82,8 @@ pub struct Catalog {
     pub templates: TemplateSet,
     /// Third-party scanners' rule ids mapped onto controls (`third-party/<tool>.yaml`).
     pub scanners: Vec<ScannerMap>,
+    /// Symptoms, provider escalation and liability, first evidence (`incidents.yaml`).
+    pub incidents: IncidentSet,
     names: HashMap<String, String>,
     control_index: HashMap<String, usize>,
 }
@@ -234,6 +236,7 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
     let mut template_docs: Vec<Doc<TemplateSet>> = Vec::new();
     let mut service_layers: Vec<Vec<Doc<ServiceEntry>>> = Vec::new();
     let mut scanner_docs: Vec<Doc<ScannerMap>> = Vec::new();
+    let mut incident_docs: Vec<Doc<IncidentSet>> = Vec::new();
 
     for layer in layers {
         let mut services = Vec::new();
@@ -253,6 +256,11 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
                     let (d, ds) = doc::load::<TemplateSet>(Kind::Templates, &f.path, &f.text);
                     diags.extend(ds);
                     template_docs.extend(d);
+                }
+                "incidents.yaml" | "incidents.yml" => {
+                    let (d, ds) = doc::load::<IncidentSet>(Kind::Incidents, &f.path, &f.text);
+                    diags.extend(ds);
+                    incident_docs.extend(d);
                 }
                 _ if f.in_dir("third-party") => {
                     let (d, ds) = doc::load::<ScannerMap>(Kind::ScannerMap, &f.path, &f.text);
@@ -459,6 +467,16 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
         }
     }
 
+    // Incident knowledge: later files replace earlier symptoms and providers of the same id.
+    for d in &incident_docs {
+        validate_incidents(&cat, d, &mut diags, today);
+        let v = &d.value;
+        cat.incidents.symptoms.extend(v.symptoms.clone());
+        cat.incidents.providers.extend(v.providers.clone());
+        cat.incidents.evidence.extend(v.evidence.clone());
+        cat.incidents.sources.extend(v.sources.clone());
+    }
+
     // Third-party rule maps, validated once every service is known; a later file for the same tool replaces it.
     for d in &scanner_docs {
         validate_scanner_map(&cat, d, &mut diags, today);
@@ -467,6 +485,88 @@ pub fn build_as_of(layers: &[Vec<SourceFile>], today: Option<&str>) -> (Catalog,
         cat.scanners.push(d.value.clone());
     }
     (cat, diags)
+}
+
+fn validate_incidents(
+    cat: &Catalog,
+    d: &Doc<IncidentSet>,
+    diags: &mut Vec<Diagnostic>,
+    today: Option<(i32, u32, u32)>,
+) {
+    let v = &d.value;
+    for (key, s) in &v.sources {
+        check_source(
+            diags,
+            &d.file,
+            &d.spans,
+            &format!("/sources/{key}"),
+            &s.url,
+            &s.checked,
+            today,
+        );
+    }
+    for (id, s) in &v.symptoms {
+        for (i, c) in s.controls.iter().enumerate() {
+            let ptr = format!("/symptoms/{id}/controls/{i}");
+            if cat.control(&c.control).is_none() {
+                diags.push(unknown_control(
+                    cat,
+                    &d.file,
+                    d.spans.value(&format!("{ptr}/control")),
+                    &c.control,
+                ));
+            }
+            if !(1..=5).contains(&c.weight) {
+                diags.push(Diagnostic::new(
+                    Code::InvalidValue,
+                    &d.file,
+                    d.spans.value(&format!("{ptr}/weight")),
+                    format!("weight {} is outside 1..5", c.weight),
+                ));
+            }
+        }
+    }
+    for (pid, p) in &v.providers {
+        for (side, l) in [
+            ("provider-failure", &p.provider_failure),
+            ("customer-failure", &p.customer_failure),
+        ] {
+            for (i, k) in l.sources.iter().enumerate() {
+                if !v.sources.contains_key(k) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            &d.file,
+                            d.spans
+                                .value(&format!("/providers/{pid}/{side}/sources/{i}")),
+                            format!("source `{k}` is not declared under `sources`"),
+                        )
+                        .with_help("declare it with url, title and checked"),
+                    );
+                }
+            }
+        }
+    }
+    for (c, e) in &v.evidence {
+        if cat.control(c).is_none() {
+            diags.push(unknown_control(
+                cat,
+                &d.file,
+                d.spans.key(&format!("/evidence/{c}")),
+                c,
+            ));
+        }
+        if let Some(n) = &e.needs {
+            if cat.control(n).is_none() {
+                diags.push(unknown_control(
+                    cat,
+                    &d.file,
+                    d.spans.value(&format!("/evidence/{c}/needs")),
+                    n,
+                ));
+            }
+        }
+    }
 }
 
 fn validate_scanner_map(

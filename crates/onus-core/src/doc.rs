@@ -3,7 +3,8 @@
 
 use crate::diag::{suggest, Code, Diagnostic};
 use crate::model::{
-    ControlSet, ManifestFile, ModelSet, RuleFile, ScannerMap, ServiceEntry, TemplateSet,
+    ControlSet, IncidentSet, ManifestFile, ModelSet, RuleFile, ScannerMap, ServiceEntry,
+    TemplateSet,
 };
 use crate::yaml::{self, Spans};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -22,10 +23,11 @@ pub enum Kind {
     Templates,
     Rule,
     ScannerMap,
+    Incidents,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Controls,
         Kind::Models,
         Kind::Service,
@@ -33,6 +35,7 @@ impl Kind {
         Kind::Templates,
         Kind::Rule,
         Kind::ScannerMap,
+        Kind::Incidents,
     ];
 
     /// The file name of the checked-in schema under `schemas/`.
@@ -45,6 +48,7 @@ impl Kind {
             Kind::Templates => "templates.schema.json",
             Kind::Rule => "rule.schema.json",
             Kind::ScannerMap => "third-party.schema.json",
+            Kind::Incidents => "incidents.schema.json",
         }
     }
 
@@ -61,11 +65,13 @@ impl Kind {
             Kind::Templates => gen::<TemplateSet>(),
             Kind::Rule => gen::<RuleFile>(),
             Kind::ScannerMap => gen::<ScannerMap>(),
+            Kind::Incidents => gen::<IncidentSet>(),
         }
     }
 
     fn compiled(self) -> &'static (Value, jsonschema::Validator) {
-        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 7] = [
+        static CELLS: [OnceLock<(Value, jsonschema::Validator)>; 8] = [
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),

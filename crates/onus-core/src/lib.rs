@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod model;
 pub mod report;
 pub mod resolve;
+pub mod triage;
 pub mod yaml;
 
 pub use catalog::{Catalog, ServiceRef, SourceFile};

@@ -743,3 +743,81 @@ pub struct ScannerRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// catalog/incidents.yaml
+
+/// `incidents.yaml`: what each kind of symptom implicates, where each provider reports its own failures and takes
+/// cases, what each side is liable for, and the first evidence to collect per control.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[schemars(title = "onus incident knowledge")]
+pub struct IncidentSet {
+    /// Per symptom kind (`outage`, `latency`, `data-exposure`, ...).
+    pub symptoms: BTreeMap<String, Symptom>,
+    /// Per provider id (`aws`, `azure`, `gcp`, ...).
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderIncident>,
+    /// Per control: the first evidence the customer collects when the control is implicated.
+    #[serde(default)]
+    pub evidence: BTreeMap<String, FirstEvidence>,
+    /// The pages the provider entries cite, by key.
+    #[serde(default)]
+    pub sources: BTreeMap<String, Source>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Symptom {
+    pub title: String,
+    /// The controls whose failure most often produces this symptom, most telling first.
+    pub controls: Vec<ImplicatedControl>,
+    /// What to ask the provider for when a case is opened.
+    pub ask_provider: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ImplicatedControl {
+    pub control: String,
+    /// How strongly the symptom points at this control, 1 (possible) to 5 (the usual cause).
+    pub weight: u32,
+    /// How a failure of this control shows up as the symptom.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProviderIncident {
+    pub name: String,
+    /// The public status page.
+    pub status_page: String,
+    /// The signed-in, account-specific health view.
+    pub account_health: String,
+    /// Where a support case is opened.
+    pub support_case: String,
+    /// The support plans and their response times.
+    pub support_plans: String,
+    /// What the provider answers for when the cause is on its side.
+    pub provider_failure: Liability,
+    /// What the customer answers for when the cause is on its side.
+    pub customer_failure: Liability,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Liability {
+    pub text: String,
+    /// Keys into `sources`.
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FirstEvidence {
+    /// What to collect first, in a sentence.
+    pub collect: String,
+    /// The logging control whose evidence says whether those records exist at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+}
