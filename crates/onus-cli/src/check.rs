@@ -93,30 +93,13 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
         ],
         "check",
     )?;
-    let mut p = governance::project(ctx, &args.path)?;
-    let rules = crate::rules::load_rules(&p.cat, &args.rules)?;
-    let ev = crate::scan::evaluate(
-        &p.cat,
-        std::slice::from_ref(&p.root),
-        &rules,
-        &args.exclude,
-        &args.policy,
-        args.no_inline_waivers,
-    )?;
-    let entries = governance::entries(&governance::ledger_path(&p.root, ledger))?;
-    crate::commands::tally_checks(&ev, &mut p.matrices);
-    governance::attach_attestations(&entries, &mut p.matrices);
-    let stored = crate::commands::stored_evidence(&p.root)?;
-    if !stored.is_empty() {
-        let workloads: Vec<onus_core::model::Workload> =
-            p.loaded.iter().map(|w| w.workload.clone()).collect();
-        crate::commands::import_sarif(&p.cat, &p.root, &workloads, &stored, &mut p.matrices)?;
-    }
-    for m in &mut p.matrices {
-        for c in &mut m.rollup {
-            c.assess();
-        }
-    }
+    let scan = crate::incident::ScanOptions {
+        rules: &args.rules,
+        exclude: &args.exclude,
+        policy: &args.policy,
+        no_inline_waivers: args.no_inline_waivers,
+    };
+    let (p, ev, entries, rules) = crate::incident::evidenced_with(ctx, &args.path, ledger, &scan)?;
     let mut out: Vec<GateFinding> = Vec::new();
 
     // Failing and unknown checks.
@@ -170,7 +153,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
                         "add a check that covers it, import a scanner's results (`onus evidence import`), or attest it: `onus evidence attest --workload {} --control {} --by NAME --link URL`",
                         m.name, c.control
                     ),
-                    file: lw.file.clone(),
+                    file: tidy(&lw.file),
                     line: 1,
                     col: 1,
                     workload: Some(m.name.clone()),
@@ -247,7 +230,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
                     "review the matrix (`onus matrix --workload {}`) and record it: `onus review record --workload {} --reviewer NAME`",
                     s.workload, s.workload
                 ),
-                file: s.file.clone(),
+                file: tidy(&s.file),
                 line: 1,
                 col: 1,
                 workload: Some(s.workload.clone()),
@@ -297,6 +280,11 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
         stderr,
         code,
     })
+}
+
+/// A manifest path as the user would write it: without a leading `./`.
+fn tidy(path: &str) -> String {
+    path.strip_prefix("./").unwrap_or(path).to_string()
 }
 
 fn table(findings: &[GateFinding], failing: bool, width: usize) -> String {

@@ -13,6 +13,22 @@ use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// What a scan for evidence reads beyond the defaults: more check folders, excluded paths, Rego policies.
+#[derive(Default)]
+pub struct ScanOptions<'a> {
+    pub rules: &'a [PathBuf],
+    pub exclude: &'a [String],
+    pub policy: &'a [PathBuf],
+    pub no_inline_waivers: bool,
+}
+
+type Evidenced = (
+    Project,
+    crate::scan::Evaluated,
+    Vec<onus_ledger::Entry>,
+    Vec<onus_core::model::RuleFile>,
+);
+
 /// The project with every kind of evidence on its cells: the checks over its infrastructure files, the ledger's
 /// attestations and the stored scanner imports. Also the scan, for callers that need the bound resources.
 pub fn evidenced(
@@ -20,15 +36,26 @@ pub fn evidenced(
     path: &Path,
     ledger: Option<&Path>,
 ) -> Result<(Project, crate::scan::Evaluated, Vec<onus_ledger::Entry>)> {
+    let (p, ev, entries, _) = evidenced_with(ctx, path, ledger, &ScanOptions::default())?;
+    Ok((p, ev, entries))
+}
+
+/// [`evidenced`], with the scan's options; also the checks that ran.
+pub fn evidenced_with(
+    ctx: &Ctx,
+    path: &Path,
+    ledger: Option<&Path>,
+    o: &ScanOptions,
+) -> Result<Evidenced> {
     let mut p = governance::project(ctx, path)?;
-    let rules = crate::rules::load_rules(&p.cat, &[])?;
+    let rules = crate::rules::load_rules(&p.cat, o.rules)?;
     let ev = crate::scan::evaluate(
         &p.cat,
         std::slice::from_ref(&p.root),
         &rules,
-        &[],
-        &[],
-        false,
+        o.exclude,
+        o.policy,
+        o.no_inline_waivers,
     )?;
     let entries = governance::entries(&governance::ledger_path(&p.root, ledger))?;
     crate::commands::tally_checks(&ev, &mut p.matrices);
@@ -44,7 +71,7 @@ pub fn evidenced(
             c.assess();
         }
     }
-    Ok((p, ev, entries))
+    Ok((p, ev, entries, rules))
 }
 
 #[derive(clap::Args)]
