@@ -330,6 +330,42 @@ fn entries_count(lp: &Path) -> Result<usize> {
     Ok(entries(lp)?.len())
 }
 
+/// Record each workload's resolved matrix as it stands (`snapshot` entries), so that later changes can be dated.
+pub fn ledger_snapshot(
+    ctx: &Ctx,
+    path: &Path,
+    explicit: Option<&Path>,
+    only: Option<&str>,
+    by: &str,
+) -> Result<Output> {
+    let p = project(ctx, path)?;
+    if let Some(w) = only {
+        p.workload(w)?;
+    }
+    let lp = ledger_path(&p.root, explicit);
+    let mut store = open(&lp)?;
+    let mut out = String::new();
+    for m in p
+        .matrices
+        .iter()
+        .filter(|m| only.is_none_or(|w| m.name == w))
+    {
+        let snap = snapshot(m);
+        let hash = digest(&snap);
+        let e = store
+            .append(Draft {
+                at: crate::clock::now(),
+                kind: "snapshot".into(),
+                actor: by.to_string(),
+                workload: Some(m.name.clone()),
+                data: json!({"matrix": hash, "snapshot": snap}),
+            })
+            .map_err(|e| ledger_error(&lp, e))?;
+        let _ = writeln!(out, "{}: matrix {hash}, ledger entry {}", m.name, e.seq);
+    }
+    Ok(Output::ok(out))
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // onus review
 

@@ -10,6 +10,7 @@ mod init;
 mod load;
 mod rules;
 mod scan;
+mod waiver;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -159,6 +160,11 @@ enum Command {
     },
     /// A tabletop exercise from the workload's own matrix, scored and recorded in the ledger.
     Drill(incident::DrillArgs),
+    /// Accepted risks with an approver and an expiry, kept in `.onus/waivers.yaml` and recorded in the ledger.
+    Waiver {
+        #[command(subcommand)]
+        command: waiver::WaiverCommand,
+    },
     /// The tamper-evident ledger of reviews, attestations, imports and drills.
     Ledger {
         #[command(subcommand)]
@@ -238,6 +244,16 @@ enum LedgerCommand {
     Export {
         #[arg(default_value = ".")]
         path: PathBuf,
+    },
+    /// Record each workload's resolved matrix as it stands now.
+    Snapshot {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, short)]
+        workload: Option<String>,
+        /// Who takes it (recorded in the ledger).
+        #[arg(long, default_value = "onus")]
+        by: String,
     },
     /// Read entries written by `export` and add those the ledger does not hold yet.
     Import {
@@ -378,6 +394,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(&ctx, &args),
         Command::Check(args) => check::run(&ctx, &args, ledger),
         Command::Triage(args) => incident::run_triage(&ctx, &args, ledger),
+        Command::Waiver { command } => waiver::run(&ctx, &command, ledger),
         Command::Playbook { path, workload } => {
             let ctx = commands::Ctx {
                 format: if cli.format == FormatArg::Table {
@@ -437,6 +454,9 @@ fn main() -> ExitCode {
                 governance::ledger_verify(&path, ledger, expect_head.as_deref())
             }
             LedgerCommand::Export { path } => governance::ledger_export(&path, ledger),
+            LedgerCommand::Snapshot { path, workload, by } => {
+                governance::ledger_snapshot(&ctx, &path, ledger, workload.as_deref(), &by)
+            }
             LedgerCommand::Import { file, path } => governance::ledger_import(&file, &path, ledger),
         },
     };

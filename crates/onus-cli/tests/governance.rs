@@ -1003,3 +1003,119 @@ fn playbook_and_drill_work_on_the_example_and_the_drill_is_in_the_ledger() {
     assert!(r.stderr.contains("--answers"), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn waivers_are_granted_and_revoked_in_the_users_file_and_recorded() {
+    let dir = example("waivers");
+    // The user's own file, with a comment that must survive.
+    std::fs::create_dir_all(dir.join(".onus")).unwrap();
+    std::fs::write(
+        dir.join(".onus/waivers.yaml"),
+        "# Owned by the platform team.\nwaivers:\n  # the oldest one\n  - check: aws-alb-drop-invalid-header-fields\n    reason: Legacy clients send odd headers.\n    approver: Dana Cruz\n    expires: 2027-01-31\n",
+    )
+    .unwrap();
+    let g = at(
+        &dir,
+        NOW,
+        &[
+            "waiver",
+            "grant",
+            "--check",
+            "aws-rds-iam-authentication",
+            "--resource",
+            "aws_db_instance.orders",
+            "--reason",
+            "Password auth until Q1",
+            "--approver",
+            "Dana Cruz",
+            "--expires",
+            "2027-03-31",
+        ],
+    );
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let text = std::fs::read_to_string(dir.join(".onus/waivers.yaml")).unwrap();
+    assert!(
+        text.starts_with("# Owned by the platform team.\nwaivers:\n  # the oldest one\n"),
+        "{text}"
+    );
+    let list = at(&dir, NOW, &["waiver", "list"]).stdout;
+    assert!(
+        list.contains("  1  active   aws-alb-drop-invalid-header-fields"),
+        "{list}"
+    );
+    assert!(
+        list.contains("  2  active   aws-rds-iam-authentication"),
+        "{list}"
+    );
+    // The waiver takes effect: the check is waived, counted, not failing.
+    let v = json(&at(&dir, NOW, &["check", "--format", "json"]));
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "aws-rds-iam-authentication"));
+    // Revoke the first: the second and the header comment stay.
+    let r = at(&dir, NOW, &["waiver", "revoke", "1", "--by", "Ana Lima"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.join(".onus/waivers.yaml")).unwrap();
+    assert!(
+        text.starts_with("# Owned by the platform team.\nwaivers:\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("aws-alb-drop-invalid-header-fields")
+            && text.contains("aws-rds-iam-authentication"),
+        "{text}"
+    );
+    let export = at(&dir, NOW, &["ledger", "export"]).stdout;
+    assert!(
+        export.contains("\"kind\":\"waiver-granted\"")
+            && export.contains("\"kind\":\"waiver-revoked\"")
+    );
+    // Bad input: an unknown check, both or neither of --check/--control, a past date, a number out of range.
+    for args in [
+        vec![
+            "waiver",
+            "grant",
+            "--check",
+            "aws-nope",
+            "--reason",
+            "r",
+            "--approver",
+            "a",
+            "--expires",
+            "2027-01-01",
+        ],
+        vec![
+            "waiver",
+            "grant",
+            "--reason",
+            "r",
+            "--approver",
+            "a",
+            "--expires",
+            "2027-01-01",
+        ],
+        vec![
+            "waiver",
+            "grant",
+            "--check",
+            "aws-rds-multi-az",
+            "--reason",
+            "r",
+            "--approver",
+            "a",
+            "--expires",
+            "2020-01-01",
+        ],
+        vec!["waiver", "revoke", "9", "--by", "x"],
+    ] {
+        assert_eq!(at(&dir, NOW, &args).code, 2, "{args:?}");
+    }
+    // A snapshot entry per workload.
+    let s = at(&dir, NOW, &["ledger", "snapshot", "--by", "ci"]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    assert_eq!(s.stdout.lines().count(), 3, "{}", s.stdout);
+    assert_eq!(at(&dir, NOW, &["ledger", "verify"]).code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
