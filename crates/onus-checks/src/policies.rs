@@ -203,6 +203,8 @@ impl Policies {
                             }
                             let (pkg, rule, _) = &rules[k];
                             match engine.eval_rule(format!("{pkg}.{rule}")) {
+                                // Most evaluations find nothing: skip the JSON round trip for them.
+                                Ok(v) if nothing(&v) => {}
                                 Ok(v) => {
                                     let list = v
                                         .to_json_str()
@@ -326,6 +328,16 @@ fn input_of(r: &Resource, workload: Value) -> Value {
         "input_kind": r.input.as_str(),
         "workload": workload,
     })
+}
+
+/// An empty result: no set members, no array elements, or undefined.
+fn nothing(v: &regorus::Value) -> bool {
+    match v {
+        regorus::Value::Undefined | regorus::Value::Null => true,
+        regorus::Value::Set(s) => s.is_empty(),
+        regorus::Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
 }
 
 /// The messages of a deny/violation/warn result: strings, or objects with `msg` (Conftest's structured form).
