@@ -44,17 +44,7 @@ pub fn parse(
     path: &str,
     text: &str,
 ) -> Result<Vec<Imported>, Diagnostic> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        Diagnostic::new(
-            Code::JsonSyntax,
-            path,
-            Pos {
-                line: e.line().max(1) as u32,
-                col: e.column().max(1) as u32,
-            },
-            format!("invalid JSON: {e}"),
-        )
-    })?;
+    let v: Value = serde_json::from_str(text).map_err(|e| Diagnostic::json_syntax(path, &e))?;
     if v.get("version").and_then(Value::as_str) != Some("2.1.0") {
         return Err(bad(path, "not a SARIF 2.1.0 log".into()));
     }

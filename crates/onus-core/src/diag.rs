@@ -37,6 +37,20 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A JSON syntax error at the parser's line and column.
+    pub fn json_syntax(file: &str, e: &serde_json::Error) -> Diagnostic {
+        Diagnostic::new(
+            Code::JsonSyntax,
+            file,
+            Pos {
+                line: e.line().max(1) as u32,
+                col: e.column().max(1) as u32,
+            },
+            format!("invalid JSON: {e}"),
+        )
+        .with_help("check for a missing comma, quote or bracket near this place")
+    }
+
     pub fn new(code: Code, file: &str, pos: Pos, message: impl Into<String>) -> Self {
         Diagnostic {
             code,

@@ -155,16 +155,7 @@ fn hcl_error(path: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
 }
 
 pub(crate) fn json_error(path: &str, e: &serde_json::Error) -> Diagnostic {
-    Diagnostic::new(
-        Code::JsonSyntax,
-        path,
-        Pos {
-            line: e.line().max(1) as u32,
-            col: e.column().max(1) as u32,
-        },
-        format!("invalid JSON: {e}"),
-    )
-    .with_help("check for a missing comma, quote or bracket near this place")
+    Diagnostic::json_syntax(path, e)
 }
 
 fn label(l: &BlockLabel) -> &str {
