@@ -129,6 +129,26 @@ fn prompt(question: &str, choices: &[String]) -> Option<String> {
     }
 }
 
+/// A flag's value; else, on a terminal, the answer to `question`; else a usage error listing the valid values.
+fn given_or_asked(
+    given: &Option<String>,
+    interactive: bool,
+    question: &str,
+    flag: &str,
+    valid: &[String],
+) -> Result<String> {
+    match (given, interactive) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, true) => {
+            prompt(question, valid).ok_or_else(|| Failure::Usage(format!("no {flag} given")))
+        }
+        (None, false) => Err(Failure::Usage(format!(
+            "--{flag} is required; {flag}s: {}",
+            valid.join(", ")
+        ))),
+    }
+}
+
 fn unknown(what: &str, name: &str, valid: &[String]) -> Failure {
     let hint = onus_core::diag::suggest(name, valid.iter().map(String::as_str))
         .map(|s| format!("did you mean `{s}`?"))
@@ -141,17 +161,13 @@ pub fn run_triage(ctx: &Ctx, a: &TriageArgs, ledger: Option<&Path>) -> Result<Ou
     let (p, ev, _) = evidenced(ctx, &a.path, ledger)?;
     let interactive = std::io::stdin().is_terminal() && ctx.format == Format::Table;
     let names: Vec<String> = p.matrices.iter().map(|m| m.name.clone()).collect();
-    let workload = match (&a.workload, interactive) {
-        (Some(w), _) => w.clone(),
-        (None, true) => prompt("Which workload is affected?", &names)
-            .ok_or_else(|| Failure::Usage("no workload given".into()))?,
-        (None, false) => {
-            return Err(Failure::Usage(format!(
-                "--workload is required; workloads: {}",
-                names.join(", ")
-            )))
-        }
-    };
+    let workload = given_or_asked(
+        &a.workload,
+        interactive,
+        "Which workload is affected?",
+        "workload",
+        &names,
+    )?;
     let wi = p
         .matrices
         .iter()
@@ -159,17 +175,13 @@ pub fn run_triage(ctx: &Ctx, a: &TriageArgs, ledger: Option<&Path>) -> Result<Ou
         .ok_or_else(|| unknown("workload", &workload, &names))?;
     let m = &p.matrices[wi];
     let symptoms: Vec<String> = p.cat.incidents.symptoms.keys().cloned().collect();
-    let symptom = match (&a.symptom, interactive) {
-        (Some(s), _) => s.clone(),
-        (None, true) => prompt("What is happening?", &symptoms)
-            .ok_or_else(|| Failure::Usage("no symptom given".into()))?,
-        (None, false) => {
-            return Err(Failure::Usage(format!(
-                "--symptom is required; symptoms: {}",
-                symptoms.join(", ")
-            )))
-        }
-    };
+    let symptom = given_or_asked(
+        &a.symptom,
+        interactive,
+        "What is happening?",
+        "symptom",
+        &symptoms,
+    )?;
     if !symptoms.contains(&symptom) {
         return Err(unknown("symptom", &symptom, &symptoms));
     }
