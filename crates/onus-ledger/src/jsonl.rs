@@ -102,33 +102,17 @@ impl Store for JsonlStore {
     fn append_sealed(&mut self, entries: &[Entry]) -> Result<(), Error> {
         let mut f = self.locked()?;
         let text = self.read_all(&mut f)?;
-        let (mut seq, mut prev) = self.end(&text)?;
+        let end = self.end(&text)?;
         let held: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let mut new = Vec::new();
-        for e in entries {
-            if e.seq <= seq {
-                let same = held
-                    .get(e.seq as usize - 1)
-                    .and_then(|l| serde_json::from_str::<Entry>(l).ok())
-                    .is_some_and(|h| h.hash == e.hash);
-                if !same {
-                    return Err(Error::Storage(format!(
-                        "entry {} of the import differs from entry {} of the ledger: the histories have diverged; nothing was imported",
-                        e.seq, e.seq
-                    )));
-                }
-                continue;
-            }
-            if e.seq != seq + 1 || e.prev != prev || e.compute_hash() != e.hash {
-                return Err(Error::Storage(format!(
-                    "entry {} of the import does not continue the ledger (which ends at {seq}); nothing was imported",
-                    e.seq
-                )));
-            }
-            seq = e.seq;
-            prev = e.hash.clone();
-            new.push(e.clone());
-        }
+        let new: Vec<Entry> = crate::continuation(entries, end, &mut |seq| {
+            Ok(held
+                .get(seq as usize - 1)
+                .and_then(|l| serde_json::from_str::<Entry>(l).ok())
+                .map(|h| h.hash))
+        })?
+        .into_iter()
+        .cloned()
+        .collect();
         self.write_lines(&mut f, &new)
     }
 

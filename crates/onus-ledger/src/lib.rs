@@ -204,6 +204,38 @@ pub fn open(path: &std::path::Path) -> Result<Box<dyn Store>, Error> {
     }
 }
 
+/// The entries of an import that a ledger ending at `end` (sequence number, hash) does not hold yet, checked to
+/// continue its chain. Entries it already holds must be the very same: `held(seq)` gives the hash it holds there.
+pub(crate) fn continuation<'a>(
+    entries: &'a [Entry],
+    end: (u64, String),
+    held: &mut dyn FnMut(u64) -> Result<Option<String>, Error>,
+) -> Result<Vec<&'a Entry>, Error> {
+    let (mut seq, mut prev) = end;
+    let mut new = Vec::new();
+    for e in entries {
+        if e.seq <= seq {
+            if held(e.seq)?.as_deref() != Some(e.hash.as_str()) {
+                return Err(Error::Storage(format!(
+                    "entry {} of the import differs from entry {} of the ledger: the histories have diverged; nothing was imported",
+                    e.seq, e.seq
+                )));
+            }
+            continue;
+        }
+        if e.seq != seq + 1 || e.prev != prev || e.compute_hash() != e.hash {
+            return Err(Error::Storage(format!(
+                "entry {} of the import does not continue the ledger (which ends at {seq}); nothing was imported",
+                e.seq
+            )));
+        }
+        seq = e.seq;
+        prev = e.hash.clone();
+        new.push(e);
+    }
+    Ok(new)
+}
+
 /// What [`verify`] found on a sound ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {

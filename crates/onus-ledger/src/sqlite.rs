@@ -210,35 +210,18 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
-        let (mut seq, mut prev) = Self::sound_end(&path, &tx)?;
-        for e in entries {
-            if e.seq <= seq {
-                // Already present: it must be the very entry the ledger holds.
-                let held: Option<String> = tx
-                    .query_row(
-                        "SELECT hash FROM entries WHERE seq = ?1",
-                        [e.seq as i64],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&err)?;
-                if held.as_deref() != Some(e.hash.as_str()) {
-                    return Err(Error::Storage(format!(
-                        "entry {} of the import differs from entry {} of the ledger: the histories have diverged; nothing was imported",
-                        e.seq, e.seq
-                    )));
-                }
-                continue;
-            }
-            if e.seq != seq + 1 || e.prev != prev || e.compute_hash() != e.hash {
-                return Err(Error::Storage(format!(
-                    "entry {} of the import does not continue the ledger (which ends at {seq}); nothing was imported",
-                    e.seq
-                )));
-            }
+        let end = Self::sound_end(&path, &tx)?;
+        let new = crate::continuation(entries, end, &mut |seq| {
+            tx.query_row(
+                "SELECT hash FROM entries WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)
+        })?;
+        for e in new {
             Self::insert(&tx, e).map_err(&err)?;
-            seq = e.seq;
-            prev = e.hash.clone();
         }
         tx.commit().map_err(&err)
     }
