@@ -254,13 +254,16 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
         FailOn::Warning => worst.is_some(),
     };
     let stdout = match ctx.format {
-        Format::Json => onus_render::json::to_string(&json!({
-            "passed": !failing,
-            "errors": out.iter().filter(|f| f.level == Level::Error).count(),
-            "warnings": out.iter().filter(|f| f.level == Level::Warning).count(),
-            "findings": out,
-            "reviews": states,
-        })),
+        Format::Json => crate::commands::document(
+            "check",
+            json!({
+                "passed": !failing,
+                "errors": out.iter().filter(|f| f.level == Level::Error).count(),
+                "warnings": out.iter().filter(|f| f.level == Level::Warning).count(),
+                "findings": out,
+                "reviews": states,
+            }),
+        ),
         Format::Sarif => sarif(&out),
         Format::Junit => junit(&out),
         Format::Github => github(&out),

@@ -56,6 +56,16 @@ impl From<catalog::NotFound> for Failure {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
+/// A JSON document of `kind`, with the schema version every document carries (docs/json.md).
+pub fn document(kind: &str, value: impl serde::Serialize) -> String {
+    let mut v = serde_json::to_value(value).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("schema_version".into(), json!(SCHEMA_VERSION));
+        o.insert("kind".into(), json!(kind));
+    }
+    onus_render::json::to_string(&v)
+}
+
 pub fn only(ctx: &Ctx, allowed: &[Format], command: &str) -> Result<()> {
     if allowed.contains(&ctx.format) {
         Ok(())

@@ -727,8 +727,9 @@ pub fn review_status(
     let states = review_states(&p, &ledger, &drift, &problems);
     let code = u8::from(states.iter().any(|s| s.state == ReviewState::Overdue));
     let stdout = match ctx.format {
-        Format::Json => onus_render::json::to_string(
-            &json!({"today": crate::clock::today(), "workloads": states}),
+        Format::Json => crate::commands::document(
+            "review-status",
+            json!({"today": crate::clock::today(), "workloads": states}),
         ),
         _ => {
             let mut out = String::new();

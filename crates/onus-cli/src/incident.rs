@@ -266,7 +266,7 @@ pub fn run_triage(ctx: &Ctx, a: &TriageArgs, ledger: Option<&Path>) -> Result<Ou
     )
     .ok_or_else(|| unknown("symptom", &symptom, &symptoms))?;
     Ok(Output::ok(match ctx.format {
-        Format::Json => onus_render::json::to_string(&t),
+        Format::Json => crate::commands::document("triage", &t),
         _ => render_triage(&t, ctx.width),
     }))
 }
@@ -400,9 +400,10 @@ pub fn run_playbook(
     let m = &p.matrices[wi];
     let w = &p.loaded[wi].workload;
     if ctx.format == Format::Json {
-        return Ok(Output::ok(onus_render::json::to_string(&playbook_json(
-            &p, wi,
-        ))));
+        return Ok(Output::ok(crate::commands::document(
+            "playbook",
+            playbook_json(&p, wi),
+        )));
     }
     let mut o = String::new();
     let _ = writeln!(o, "# Incident playbook: {}\n", m.name);
@@ -695,11 +696,14 @@ pub fn run_drill(ctx: &Ctx, a: &DrillArgs, ledger: Option<&Path>) -> Result<Outp
         })
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let out = match ctx.format {
-        Format::Json => onus_render::json::to_string(&json!({
-            "workload": m.name, "seed": a.seed, "component": component, "symptom": symptom,
-            "expected": {"who": expected, "first_checks": mine}, "answers": {"who": who, "first_check": first},
-            "score": score, "out_of": 3, "ledger_entry": e.seq,
-        })),
+        Format::Json => crate::commands::document(
+            "drill",
+            json!({
+                "workload": m.name, "seed": a.seed, "component": component, "symptom": symptom,
+                "expected": {"who": expected, "first_checks": mine}, "answers": {"who": who, "first_check": first},
+                "score": score, "out_of": 3, "ledger_entry": e.seq,
+            }),
+        ),
         _ => {
             let mut o = String::new();
             o.push_str(&wrap_indented("", &question, ctx.width));

@@ -86,6 +86,10 @@ fn review_status_shows_the_planted_change_that_made_storefront_overdue() {
     );
     assert_eq!(r.code, 1, "an overdue review fails: {}", r.stderr);
     let v = json(&r);
+    assert_eq!(
+        (v["kind"].as_str(), v["schema_version"].as_u64()),
+        (Some("review-status"), Some(1))
+    );
     let w = |name: &str| {
         v["workloads"]
             .as_array()
@@ -694,7 +698,9 @@ fn triage(args: &[&str]) -> Value {
     all.extend_from_slice(args);
     let r = at(&repo(), NOW, &all);
     assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
-    json(&r)
+    let v = json(&r);
+    assert_eq!(v["kind"], "triage");
+    v
 }
 
 #[test]
