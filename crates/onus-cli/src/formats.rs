@@ -93,8 +93,10 @@ pub fn sarif(rules: &[RuleFile], checks: &[CheckResult], findings: &[Finding]) -
             "locations": loc,
         }));
     }
+    let by_id: std::collections::HashMap<&str, _> =
+        rules.iter().map(|r| (r.id.as_str(), r)).collect();
     for c in checks.iter().filter(|c| c.outcome != Outcome::Pass) {
-        let rule = rules.iter().find(|r| r.id == c.rule);
+        let rule = by_id.get(c.rule.as_str()).copied();
         let level = match (c.outcome, rule) {
             (Outcome::Fail, Some(r)) => sarif_level_of(r.severity),
             _ => "note",

@@ -10,7 +10,7 @@ use onus_discover::{detect, Input, Parsed};
 use onus_render::text::{pad, wrap_indented};
 use onus_render::Format;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -447,12 +447,12 @@ fn render_checks(
             "  {waived} result(s) waived (listed with their waiver)"
         );
     }
+    let severity: std::collections::HashMap<&str, &str> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.severity.as_str()))
+        .collect();
     for c in checks.iter().filter(|c| c.outcome == Outcome::Fail) {
-        let sev = rules
-            .iter()
-            .find(|r| r.id == c.rule)
-            .map(|r| r.severity.as_str())
-            .unwrap_or("");
+        let sev = severity.get(c.rule.as_str()).copied().unwrap_or("");
         out.push_str(&wrap_indented(
             "",
             &format!(
@@ -638,7 +638,11 @@ pub fn evaluate(
     } else {
         inline
     };
-    let control_of = |id: &str| rules.iter().find(|r| r.id == id).map(|r| r.control.clone());
+    let control_by_id: HashMap<&str, &str> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.control.as_str()))
+        .collect();
+    let control_of = |id: &str| control_by_id.get(id).map(|c| c.to_string());
     let waiver_problems = onus_checks::waivers::apply(
         &mut checks,
         &manifest_waivers,

@@ -3,7 +3,12 @@
 use unicode_width::UnicodeWidthStr;
 
 pub fn width(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
+    // Printable ASCII is one column a byte: the common case, without the table lookups.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        UnicodeWidthStr::width(s)
+    }
 }
 
 /// Pad `s` with spaces to `w` columns (no truncation).
@@ -22,11 +27,13 @@ pub fn truncate(s: &str, w: usize) -> String {
         return s.to_string();
     }
     let mut out = String::new();
+    let mut used = 0;
     for ch in s.chars() {
-        if width(&out) + 2 > w {
+        if used + 2 > w {
             break;
         }
         out.push(ch);
+        used += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
     }
     out.push('…');
     out
@@ -37,14 +44,19 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
     let w = w.max(10);
     let mut lines = Vec::new();
     let mut line = String::new();
+    let mut used = 0;
     for word in s.split_whitespace() {
-        if !line.is_empty() && width(&line) + 1 + width(word) > w {
+        let n = width(word);
+        if !line.is_empty() && used + 1 + n > w {
             lines.push(std::mem::take(&mut line));
+            used = 0;
         }
         if !line.is_empty() {
             line.push(' ');
+            used += 1;
         }
         line.push_str(word);
+        used += n;
     }
     if !line.is_empty() {
         lines.push(line);
