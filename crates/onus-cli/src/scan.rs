@@ -451,23 +451,40 @@ fn render_checks(
         .iter()
         .map(|r| (r.id.as_str(), r.severity.as_str()))
         .collect();
-    for c in checks.iter().filter(|c| c.outcome == Outcome::Fail) {
-        let sev = severity.get(c.rule.as_str()).copied().unwrap_or("");
-        out.push_str(&wrap_indented(
-            "",
-            &format!(
-                "{}:{}:{}: {} [{sev}]: {}: {}",
-                c.file, c.line, c.col, c.rule, c.resource, c.message
-            ),
-            width,
-        ));
-        if let Some(w) = &c.waived {
-            out.push_str(&wrap_indented(
-                "  waived: ",
-                &format!("{} (until {}, {})", w.reason, w.expires, w.source),
-                width,
-            ));
-        }
+    // A large estate can fail a million times: the lines are wrapped in parallel, then joined in order.
+    use rayon::prelude::*;
+    let failed: Vec<&onus_checks::CheckResult> = checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .collect();
+    let blocks: Vec<String> = failed
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut block = String::new();
+            for c in chunk {
+                let sev = severity.get(c.rule.as_str()).copied().unwrap_or("");
+                block.push_str(&wrap_indented(
+                    "",
+                    &format!(
+                        "{}:{}:{}: {} [{sev}]: {}: {}",
+                        c.file, c.line, c.col, c.rule, c.resource, c.message
+                    ),
+                    width,
+                ));
+                if let Some(w) = &c.waived {
+                    block.push_str(&wrap_indented(
+                        "  waived: ",
+                        &format!("{} (until {}, {})", w.reason, w.expires, w.source),
+                        width,
+                    ));
+                }
+            }
+            block
+        })
+        .collect();
+    out.reserve(blocks.iter().map(String::len).sum());
+    for b in blocks {
+        out.push_str(&b);
     }
 }
 
