@@ -181,6 +181,7 @@ impl Policies {
         resources: &[Resource],
         workload_of: &(dyn Fn(&Resource) -> Value + Sync),
     ) -> (Vec<CheckResult>, Vec<Diagnostic>) {
+        use rayon::prelude::*;
         if self.rules.is_empty() || resources.is_empty() {
             return (Vec::new(), Vec::new());
         }
@@ -194,59 +195,67 @@ impl Policies {
                 by_type.insert(&r.rtype, ks);
             }
         }
-        let threads = rayon::current_num_threads().max(1);
+        // What every result of a rule carries: its check id and control.
+        let labels: Vec<(String, String)> = self
+            .rules
+            .iter()
+            .map(|(pkg, _, _)| {
+                let control = self.packages.iter().find(|p| &p.0 == pkg);
+                (
+                    format!("rego:{}", pkg.trim_start_matches("data.")),
+                    control.map(|p| p.1.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
         let stopped: Vec<std::sync::atomic::AtomicBool> =
             self.rules.iter().map(|_| Default::default()).collect();
-        let found = std::sync::Mutex::new(Vec::new());
         let diags = std::sync::Mutex::new(Vec::new());
         set_limit(&mut self.engine, TIME_LIMIT_MS);
-        let (rules, programs, compiled) = (&self.rules, &self.programs, &self.compiled);
-        rayon::scope(|scope| {
-            for t in 0..threads {
-                let mut engine = self.engine.clone();
-                let (by_type, stopped, found, diags) = (&by_type, &stopped, &found, &diags);
-                scope.spawn(move |_| {
-                    let mut vms: Vec<RegoVM> = programs.iter().map(new_vm).collect();
-                    let mut mine = Vec::new();
-                    for i in (t..resources.len()).step_by(threads) {
-                        let r = &resources[i];
+        let this = &*self;
+        // Chunks of resources in order, each thread with its own machines (and an interpreter when one is needed),
+        // so that the results come out in resource order without sorting.
+        let chunks: Vec<Vec<CheckResult>> = resources
+            .par_chunks(256)
+            .map_init(
+                || Evaluator {
+                    vms: this.programs.iter().map(new_vm).collect(),
+                    engine: None,
+                    given: Vec::new(),
+                    engine_given: false,
+                },
+                |ev, chunk| {
+                    let mut out = Vec::new();
+                    for r in chunk {
                         let wanted = &by_type[r.rtype.as_str()];
                         if wanted.is_empty() {
                             continue;
                         }
                         let input = regorus::Value::from(input_of(r, workload_of(r)));
-                        let mut given = vec![false; vms.len()];
-                        let mut engine_given = false;
+                        ev.begin();
                         for &k in wanted {
                             if stopped[k].load(std::sync::atomic::Ordering::Relaxed) {
                                 continue;
                             }
-                            let by_vm = compiled[k].and_then(|(p, e)| {
-                                if !given[p] {
-                                    vms[p].set_input(input.clone());
-                                    given[p] = true;
-                                }
-                                vms[p].execute_entry_point_by_index(e).ok()
-                            });
-                            let result = match by_vm {
-                                Some(v) => Ok(v),
-                                // Not compiled, or the machine stopped: the interpreter decides, and
-                                // reports a runaway policy.
-                                None => {
-                                    if !engine_given {
-                                        engine.set_input(input.clone());
-                                        engine_given = true;
-                                    }
-                                    let (pkg, rule, _) = &rules[k];
-                                    engine.eval_rule(format!("{pkg}.{rule}"))
-                                }
-                            };
-                            match result {
+                            match ev.eval(this, k, &input) {
                                 Ok(v) => {
-                                    let list = messages(&v);
-                                    if !list.is_empty() {
-                                        mine.push((i, k, list));
-                                    }
+                                    let (id, control) = &labels[k];
+                                    let (_, rule, outcome) = &this.rules[k];
+                                    out.extend(messages(&v).into_iter().map(|m| CheckResult {
+                                        rule: id.clone(),
+                                        control: control.clone(),
+                                        outcome: *outcome,
+                                        message: if *rule == "warn" {
+                                            format!("warning: {m}")
+                                        } else {
+                                            m
+                                        },
+                                        resource: r.address.clone(),
+                                        resource_type: r.rtype.clone(),
+                                        file: r.file.clone(),
+                                        line: r.line,
+                                        col: r.col,
+                                        waived: None,
+                                    }));
                                 }
                                 Err(e) => {
                                     if !stopped[k].swap(true, std::sync::atomic::Ordering::Relaxed)
@@ -254,21 +263,18 @@ impl Policies {
                                         diags
                                             .lock()
                                             .unwrap_or_else(|e| e.into_inner())
-                                            .push(stopped_on(&rules[k].0, r, &e.to_string()));
+                                            .push(stopped_on(&this.rules[k].0, r, &e));
                                     }
                                 }
                             }
                         }
                     }
-                    found.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
-                });
-            }
-        });
-        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-        found.sort_by_key(|(i, k, _)| (*i, *k));
-        let results = self.results(resources, rules, found);
+                    out
+                },
+            )
+            .collect();
         (
-            results,
+            chunks.into_iter().flatten().collect(),
             diags.into_inner().unwrap_or_else(|e| e.into_inner()),
         )
     }
@@ -343,43 +349,51 @@ impl Policies {
         }
         out
     }
+}
 
-    fn results(
-        &self,
-        resources: &[Resource],
-        rules: &[(String, &'static str, Outcome)],
-        found: Vec<(usize, usize, Vec<String>)>,
-    ) -> Vec<CheckResult> {
-        let mut results = Vec::new();
-        for (i, k, list) in found {
-            let (pkg, rule, outcome) = &rules[k];
-            let r = &resources[i];
-            let control = self
-                .packages
-                .iter()
-                .find(|p| &p.0 == pkg)
-                .map(|p| p.1.clone())
-                .unwrap_or_default();
-            for m in list {
-                results.push(CheckResult {
-                    rule: format!("rego:{}", pkg.trim_start_matches("data.")),
-                    control: control.clone(),
-                    outcome: *outcome,
-                    message: if *rule == "warn" {
-                        format!("warning: {m}")
-                    } else {
-                        m
-                    },
-                    resource: r.address.clone(),
-                    resource_type: r.rtype.clone(),
-                    file: r.file.clone(),
-                    line: r.line,
-                    col: r.col,
-                    waived: None,
-                });
+/// One thread's evaluators: a virtual machine per compiled package, and the interpreter, cloned when first needed.
+struct Evaluator {
+    vms: Vec<RegoVM>,
+    engine: Option<regorus::Engine>,
+    /// Which machines (and whether the interpreter) have the current input.
+    given: Vec<bool>,
+    engine_given: bool,
+}
+
+impl Evaluator {
+    /// A new resource: no evaluator has its input yet.
+    fn begin(&mut self) {
+        self.given.clear();
+        self.given.resize(self.vms.len(), false);
+        self.engine_given = false;
+    }
+
+    /// Rule `k` on the current input: by its package's machine when it compiled, else (or when the machine stops)
+    /// by the interpreter, which also reports a runaway policy.
+    fn eval(
+        &mut self,
+        p: &Policies,
+        k: usize,
+        input: &regorus::Value,
+    ) -> Result<regorus::Value, String> {
+        if let Some((m, e)) = p.compiled[k] {
+            if !self.given[m] {
+                self.vms[m].set_input(input.clone());
+                self.given[m] = true;
+            }
+            if let Ok(v) = self.vms[m].execute_entry_point_by_index(e) {
+                return Ok(v);
             }
         }
-        results
+        let engine = self.engine.get_or_insert_with(|| p.engine.clone());
+        if !self.engine_given {
+            engine.set_input(input.clone());
+            self.engine_given = true;
+        }
+        let (pkg, rule, _) = &p.rules[k];
+        engine
+            .eval_rule(format!("{pkg}.{rule}"))
+            .map_err(|e| e.to_string())
     }
 }
 
