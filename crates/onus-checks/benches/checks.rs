@@ -12,6 +12,10 @@ use onus_discover::Resource;
 use serde_json::{json, Value};
 use std::hint::black_box;
 
+/// The allocator the `onus` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RESOURCES: usize = 100_000;
 
 fn rules() -> Vec<RuleFile> {
