@@ -45,13 +45,77 @@ pub struct PolicyInfo {
     pub title: String,
 }
 
-fn position_of(message: &str) -> Pos {
-    // regorus reports `file:LINE:COL: message`; take the first two numbers after the file name.
-    let mut nums = message.split(':').skip(1).map(|p| p.trim().parse::<u32>());
-    match (nums.next(), nums.next()) {
-        (Some(Ok(l)), Some(Ok(c))) => Pos { line: l, col: c },
-        _ => Pos { line: 1, col: 1 },
+/// A regorus error, taken apart: the policy file and position it points at, and its message.
+///
+/// regorus writes `\n--> FILE:LINE:COL\n  |\nLINE | source\n  |   ^\nerror: MESSAGE`, and a few errors as
+/// `FILE:LINE:COL: MESSAGE` or a bare message.
+#[derive(Debug, PartialEq)]
+struct RegoError {
+    file: Option<String>,
+    pos: Pos,
+    message: String,
+}
+
+fn rego_error(text: &str) -> RegoError {
+    let located = |s: &str| -> Option<(String, Pos, String)> {
+        let mut parts = s.splitn(4, ':');
+        let file = parts.next()?.trim().to_string();
+        let line = parts.next()?.trim().parse().ok()?;
+        let col = parts.next()?.trim().parse().ok()?;
+        Some((
+            file,
+            Pos { line, col },
+            parts.next().unwrap_or("").trim().to_string(),
+        ))
+    };
+    let arrow = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .and_then(located);
+    let message = text
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map(str::to_string);
+    match (arrow, message) {
+        (Some((file, pos, _)), message) => RegoError {
+            file: Some(file),
+            pos,
+            message: message.unwrap_or_else(|| first_line(text)),
+        },
+        (None, message) => match text.lines().find_map(located) {
+            Some((file, pos, rest)) if !rest.is_empty() => RegoError {
+                file: Some(file),
+                pos,
+                message: rest,
+            },
+            _ => RegoError {
+                file: None,
+                pos: Pos { line: 1, col: 1 },
+                message: message.unwrap_or_else(|| first_line(text)),
+            },
+        },
     }
+}
+
+/// The first line of a text that says something.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A policy that does not compile, at the place regorus points to.
+fn does_not_compile(path: &str, text: &str) -> Diagnostic {
+    let e = rego_error(text);
+    Diagnostic::new(
+        Code::InvalidValue,
+        e.file.as_deref().unwrap_or(path),
+        e.pos,
+        format!("Rego policy does not compile: {}", e.message),
+    )
+    .with_help("check the policy with `opa check` or fix the line shown")
 }
 
 impl Policies {
@@ -72,21 +136,7 @@ impl Policies {
             // Accept both Rego v0 and `import rego.v1` policies.
             match engine.add_policy(path.clone(), text.clone()) {
                 Ok(pkg) => packages.push((pkg, path.clone())),
-                Err(e) => {
-                    let msg = e.to_string();
-                    diags.push(
-                        Diagnostic::new(
-                            Code::InvalidValue,
-                            path,
-                            position_of(&msg),
-                            format!(
-                                "Rego policy does not compile: {}",
-                                msg.lines().next().unwrap_or("")
-                            ),
-                        )
-                        .with_help("check the policy with `opa check` or fix the line shown"),
-                    );
-                }
+                Err(e) => diags.push(does_not_compile(path, &e.to_string())),
             }
         }
         if !diags.is_empty() {
@@ -98,8 +148,16 @@ impl Policies {
         packages.dedup_by(|a, b| a.0 == b.0);
         for (pkg, path) in packages {
             engine.set_input(regorus::Value::new_object());
-            let meta = engine
-                .eval_rule(format!("{pkg}.metadata"))
+            let meta = engine.eval_rule(format!("{pkg}.metadata"));
+            // Checks that span the modules (unsafe variables, conflicting rules) run on first evaluation.
+            if let Err(e) = &meta {
+                let text = e.to_string();
+                if !text.contains("not a valid rule path") {
+                    diags.push(does_not_compile(&path, &text));
+                    continue;
+                }
+            }
+            let meta = meta
                 .ok()
                 .and_then(|v| v.to_json_str().ok())
                 .and_then(|s| serde_json::from_str::<Value>(&s).ok())
@@ -452,23 +510,35 @@ fn messages(v: &regorus::Value) -> Vec<String> {
     }
 }
 
-fn stopped_on(pkg: &str, r: &Resource, msg: &str) -> Diagnostic {
+/// A policy that failed on a resource: at the policy's line when regorus names it, else at the resource.
+fn stopped_on(pkg: &str, r: &Resource, text: &str) -> Diagnostic {
+    let e = rego_error(text);
+    let timed_out = e.message.contains("time limit");
+    let at = format!("{}:{}", r.file, r.line);
+    let (file, pos) = match &e.file {
+        Some(f) => (f.as_str(), e.pos),
+        None => (
+            r.file.as_str(),
+            Pos {
+                line: r.line.max(1),
+                col: r.col.max(1),
+            },
+        ),
+    };
+    let pkg = pkg.trim_start_matches("data.");
     Diagnostic::new(
         Code::InvalidValue,
-        &r.file,
-        Pos {
-            line: r.line.max(1),
-            col: r.col.max(1),
-        },
-        format!(
-            "policy `{pkg}` stopped on `{}`: {}",
-            r.address,
-            msg.lines().next().unwrap_or("")
-        ),
+        file,
+        pos,
+        format!("policy `{pkg}` stopped on `{}` ({at}): {}", r.address, e.message),
     )
-    .with_help(format!(
-        "evaluation is limited to {TIME_LIMIT_MS} ms per policy and resource; the policy was skipped from there on"
-    ))
+    .with_help(if timed_out {
+        format!(
+            "evaluation is limited to {TIME_LIMIT_MS} ms per policy and resource; the policy was skipped from there on"
+        )
+    } else {
+        "the policy fails on this input; it was skipped from there on. Fix the line shown".to_string()
+    })
 }
 
 #[cfg(test)]
@@ -728,6 +798,99 @@ deny[msg] { named("r1") with input.name as input.name; msg := sprintf("%s found 
         assert_eq!(with.len(), 1, "{with:?}");
         assert!(with[0].message.ends_with(".r1 found with `with`"));
         assert!(found.iter().any(|r| r.rule == "rego:t.v0"));
+    }
+
+    #[test]
+    fn regorus_errors_are_taken_apart() {
+        let e = rego_error("\n--> p.rego:3:35\n  |\n3 | deny[msg] { x }\n  |   ^\nerror: use of undefined variable `x` is unsafe");
+        assert_eq!(e.file.as_deref(), Some("p.rego"));
+        assert_eq!(e.pos, Pos { line: 3, col: 35 });
+        assert_eq!(e.message, "use of undefined variable `x` is unsafe");
+        let e = rego_error("dir/p.rego:7:2: expecting }");
+        assert_eq!(
+            (e.file.as_deref(), e.pos.line, e.pos.col),
+            (Some("dir/p.rego"), 7, 2)
+        );
+        assert_eq!(e.message, "expecting }");
+        let e = rego_error("execution exceeded time limit (elapsed=1ns, limit=1ns)");
+        assert_eq!((e.file, e.pos.line), (None, 1));
+        assert!(e.message.starts_with("execution exceeded time limit"));
+    }
+
+    fn load_err(text: &str) -> Vec<Diagnostic> {
+        match Policies::load(&[("pol/p.rego".into(), text.into())], &|_| true) {
+            Ok(_) => panic!("loads"),
+            Err(d) => d,
+        }
+    }
+
+    #[test]
+    fn a_policy_that_does_not_compile_is_reported_at_its_line() {
+        let d = load_err(
+            "package p\nmetadata := {\"control\": \"c\"}\ndeny[msg] {\n  input.type ==\n}\n",
+        );
+        assert_eq!((d[0].file.as_str(), d[0].line), ("pol/p.rego", 3), "{d:?}");
+        assert!(
+            d[0].message.contains("does not compile: expecting }"),
+            "{d:?}"
+        );
+        // An unsafe variable surfaces only when the modules are checked together: still a compile error, not a
+        // complaint about the metadata.
+        let d = load_err("package p\nmetadata := {\"control\": \"c\"}\ndeny[msg] { msg := sprintf(\"%s\", [x]) }\n");
+        assert_eq!((d[0].line, d[0].col), (3, 35), "{d:?}");
+        assert!(
+            d[0].message
+                .ends_with("use of undefined variable `x` is unsafe"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_policy_that_fails_on_a_resource_is_reported_at_the_policy_line() {
+        let mut p = policies(&[(
+            "pol/p.rego",
+            "package p\nmetadata := {\"control\": \"c\"}\ndeny[msg] {\n  input.type == \"aws_s3_bucket\"\n  msg := foo.bar(input.name)\n}\n",
+        )]);
+        let (found, diags) = p.run(&resources(50), &workload);
+        assert!(found.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let d = &diags[0];
+        assert_eq!((d.file.as_str(), d.line), ("pol/p.rego", 5), "{d:?}");
+        assert!(
+            d.message.contains("policy `p` stopped on `aws_s3_bucket."),
+            "{d:?}"
+        );
+        assert!(
+            d.message.ends_with("could not find function foo.bar"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn the_common_builtins_are_there() {
+        // regex, glob, net and semver builtins are what IaC policies use most after the core ones.
+        let mut p = policies(&[(
+            "b.rego",
+            r#"package b
+import rego.v1
+metadata := {"control": "c"}
+deny contains "regex" if regex.match(`^aws_s3_`, input.type)
+deny contains "glob" if glob.match("aws_*_bucket", ["_"], input.type)
+deny contains "net" if net.cidr_contains("10.0.0.0/8", "10.1.2.3")
+deny contains "semver" if semver.compare("1.10.0", "1.9.0") == 1
+deny contains "base64" if base64.decode("b251cw==") == "onus"
+"#,
+        )]);
+        let rs: Vec<Resource> = resources(40)
+            .into_iter()
+            .filter(|r| r.rtype == "aws_s3_bucket")
+            .take(1)
+            .collect();
+        let (found, diags) = p.run(&rs, &workload);
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut got: Vec<&str> = found.iter().map(|r| r.message.as_str()).collect();
+        got.sort();
+        assert_eq!(got, ["base64", "glob", "net", "regex", "semver"]);
     }
 
     #[test]
