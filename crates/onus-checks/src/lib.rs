@@ -54,6 +54,30 @@ pub struct CheckResult {
     pub waived: Option<waivers::WaiverRef>,
 }
 
+impl CheckResult {
+    /// The result of check `rule` (evidence for `control`) on resource `r`, not waived.
+    pub fn on(
+        r: &Resource,
+        rule: String,
+        control: String,
+        outcome: Outcome,
+        message: String,
+    ) -> Self {
+        CheckResult {
+            rule,
+            control,
+            outcome,
+            message,
+            resource: r.address.clone(),
+            resource_type: r.rtype.clone(),
+            file: r.file.clone(),
+            line: r.line,
+            col: r.col,
+            waived: None,
+        }
+    }
+}
+
 /// Load and validate check files. `path` of each file names it in diagnostics.
 pub fn load(cat: &Catalog, files: &[SourceFile]) -> (Vec<RuleFile>, Vec<Diagnostic>) {
     let mut rules: Vec<RuleFile> = Vec::new();
@@ -476,18 +500,13 @@ pub fn run_with(
                 continue;
             }
             let (outcome, message) = evaluate(rule, r, reqs.as_ref());
-            out.push(CheckResult {
-                rule: rule.id.clone(),
-                control: rule.control.clone(),
+            out.push(CheckResult::on(
+                r,
+                rule.id.clone(),
+                rule.control.clone(),
                 outcome,
                 message,
-                resource: r.address.clone(),
-                resource_type: r.rtype.clone(),
-                file: r.file.clone(),
-                line: r.line,
-                col: r.col,
-                waived: None,
-            });
+            ));
         }
     }
     out

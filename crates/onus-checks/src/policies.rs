@@ -298,21 +298,13 @@ impl Policies {
                                 Ok(v) => {
                                     let (id, control) = &labels[k];
                                     let (_, rule, outcome) = &this.rules[k];
-                                    out.extend(messages(&v).into_iter().map(|m| CheckResult {
-                                        rule: id.clone(),
-                                        control: control.clone(),
-                                        outcome: *outcome,
-                                        message: if *rule == "warn" {
+                                    out.extend(messages(&v).into_iter().map(|m| {
+                                        let m = if *rule == "warn" {
                                             format!("warning: {m}")
                                         } else {
                                             m
-                                        },
-                                        resource: r.address.clone(),
-                                        resource_type: r.rtype.clone(),
-                                        file: r.file.clone(),
-                                        line: r.line,
-                                        col: r.col,
-                                        waived: None,
+                                        };
+                                        CheckResult::on(r, id.clone(), control.clone(), *outcome, m)
                                     }));
                                 }
                                 Err(e) => {
