@@ -143,16 +143,35 @@ impl Policies {
             return Err(diags);
         }
         let mut out = Vec::new();
+        let mut rules = Vec::new();
         let mut types = std::collections::HashMap::new();
         packages.sort();
         packages.dedup_by(|a, b| a.0 == b.0);
+        // The checks that span the modules (unsafe variables, conflicting rules) run on the first evaluation,
+        // whatever it asks for.
+        engine.set_input(regorus::Value::new_object());
+        if let Err(e) = engine.eval_rule("data.__onus_probe".to_string()) {
+            let text = e.to_string();
+            if !absent(&text) {
+                let first = files.first().map(|f| f.0.as_str()).unwrap_or("");
+                return Err(vec![does_not_compile(first, &text)]);
+            }
+        }
         for (pkg, path) in packages {
-            engine.set_input(regorus::Value::new_object());
+            // The Conftest rules the package defines; one without any is a library of helpers for the others.
+            let defined: Vec<&'static str> = ["deny", "violation", "warn"]
+                .into_iter()
+                .filter(|rule| {
+                    !matches!(engine.eval_rule(format!("{pkg}.{rule}")), Err(e) if absent(&e.to_string()))
+                })
+                .collect();
+            if defined.is_empty() {
+                continue;
+            }
             let meta = engine.eval_rule(format!("{pkg}.metadata"));
-            // Checks that span the modules (unsafe variables, conflicting rules) run on first evaluation.
             if let Err(e) = &meta {
                 let text = e.to_string();
-                if !text.contains("not a valid rule path") {
+                if !absent(&text) {
                     diags.push(does_not_compile(&path, &text));
                     continue;
                 }
@@ -198,6 +217,7 @@ impl Policies {
                         .collect(),
                 );
             }
+            rules.extend(defined.into_iter().map(|r| (pkg.clone(), r, Outcome::Fail)));
             out.push((pkg, control, severity, title));
         }
         if !diags.is_empty() {
@@ -207,11 +227,10 @@ impl Policies {
             engine,
             packages: out,
             types,
-            rules: Vec::new(),
+            rules,
             programs: Vec::new(),
             compiled: Vec::new(),
         };
-        policies.rules = policies.defined_rules();
         policies.compile();
         Ok(policies)
     }
@@ -380,25 +399,11 @@ impl Policies {
             }
         }
     }
+}
 
-    /// The Conftest rules each package defines, with their outcome: (package, rule, outcome).
-    fn defined_rules(&mut self) -> Vec<(String, &'static str, Outcome)> {
-        let mut out = Vec::new();
-        self.engine.set_input(regorus::Value::new_object());
-        set_limit(&mut self.engine, TIME_LIMIT_MS);
-        for (pkg, _, _, _) in &self.packages {
-            for rule in ["deny", "violation", "warn"] {
-                let absent = matches!(
-                    self.engine.eval_rule(format!("{pkg}.{rule}")),
-                    Err(e) if e.to_string().contains("not a valid rule path")
-                );
-                if !absent {
-                    out.push((pkg.clone(), rule, Outcome::Fail));
-                }
-            }
-        }
-        out
-    }
+/// Whether regorus's error says the rule does not exist (rather than that something is wrong).
+fn absent(error: &str) -> bool {
+    error.contains("not a valid rule path")
 }
 
 /// One thread's evaluators: a virtual machine per compiled package, and the interpreter, cloned when first needed.
@@ -856,6 +861,42 @@ deny[msg] { named("r1") with input.name as input.name; msg := sprintf("%s found 
             d.message.ends_with("could not find function foo.bar"),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn a_library_of_helpers_needs_no_metadata() {
+        // Policy libraries keep shared functions in packages of their own, with no deny/warn/violation rules and
+        // no control: those load, and the policies that import them work.
+        let mut p = policies(&[
+            (
+                "lib/aws.rego",
+                r#"package lib.aws
+import rego.v1
+is_bucket(r) if r.type == "aws_s3_bucket"
+public_acls := {"public-read", "public-read-write"}
+"#,
+            ),
+            (
+                "buckets.rego",
+                r#"package buckets
+import rego.v1
+import data.lib.aws
+metadata := {"control": "c"}
+deny contains msg if {
+    aws.is_bucket(input)
+    input.attributes.acl in aws.public_acls
+    msg := sprintf("%s is public", [input.address])
+}
+"#,
+            ),
+        ]);
+        assert_eq!(p.info().len(), 1, "{:?}", p.info());
+        let (found, diags) = p.run(&resources(200), &workload);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(!found.is_empty());
+        assert!(found
+            .iter()
+            .all(|r| r.rule == "rego:buckets" && r.resource_type == "aws_s3_bucket"));
     }
 
     #[test]
