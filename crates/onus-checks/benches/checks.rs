@@ -146,7 +146,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("bundled checks", |b| {
         b.iter(|| black_box(onus_checks::run(&rules, &rs)).len())
     });
-    let mut policies = Policies::load(&policies(), &|_| true).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut policies =
+        Policies::load(&policies(), &|_| true, &[]).unwrap_or_else(|d| panic!("{d:?}"));
     let (found, diags) = policies.run(&rs, &workload);
     assert!(diags.is_empty(), "{diags:?}");
     eprintln!(

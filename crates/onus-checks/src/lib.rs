@@ -25,6 +25,8 @@ pub enum Outcome {
     Pass,
     Fail,
     Unknown,
+    /// A Rego policy's `warn` rule fired: shown and counted, but it does not fail a run (Conftest's meaning).
+    Warn,
 }
 
 impl Outcome {
@@ -33,6 +35,7 @@ impl Outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "fail",
             Outcome::Unknown => "unknown",
+            Outcome::Warn => "warn",
         }
     }
 }
@@ -529,7 +532,7 @@ pub fn run_fixtures(rule: &RuleFile) -> (Option<Outcome>, Option<Outcome>) {
         });
         results.iter().map(|r| r.outcome).max_by_key(|o| match o {
             Outcome::Pass => 0,
-            Outcome::Unknown => 1,
+            Outcome::Unknown | Outcome::Warn => 1,
             Outcome::Fail => 2,
         })
     };

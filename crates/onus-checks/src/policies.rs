@@ -119,10 +119,12 @@ fn does_not_compile(path: &str, text: &str) -> Diagnostic {
 }
 
 impl Policies {
-    /// Compile the files: `(path, text)`. Errors name the file and line.
+    /// Compile the files: `(path, text)`. Errors name the file and line. With `namespaces`, only the packages
+    /// named so, or below one of them (`org` takes `org.aws.s3`), are evaluated; helper packages load either way.
     pub fn load(
         files: &[(String, String)],
         known_control: &dyn Fn(&str) -> bool,
+        namespaces: &[String],
     ) -> Result<Policies, Vec<Diagnostic>> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(true);
@@ -165,7 +167,7 @@ impl Policies {
                     !matches!(engine.eval_rule(format!("{pkg}.{rule}")), Err(e) if absent(&e.to_string()))
                 })
                 .collect();
-            if defined.is_empty() {
+            if defined.is_empty() || !chosen(&pkg, namespaces) {
                 continue;
             }
             let meta = engine.eval_rule(format!("{pkg}.metadata"));
@@ -217,7 +219,14 @@ impl Policies {
                         .collect(),
                 );
             }
-            rules.extend(defined.into_iter().map(|r| (pkg.clone(), r, Outcome::Fail)));
+            rules.extend(defined.into_iter().map(|r| {
+                let outcome = if r == "warn" {
+                    Outcome::Warn
+                } else {
+                    Outcome::Fail
+                };
+                (pkg.clone(), r, outcome)
+            }));
             out.push((pkg, control, severity, title));
         }
         if !diags.is_empty() {
@@ -316,14 +325,9 @@ impl Policies {
                             match ev.eval(this, k, &input) {
                                 Ok(v) => {
                                     let (id, control) = &labels[k];
-                                    let (_, rule, outcome) = &this.rules[k];
+                                    let outcome = this.rules[k].2;
                                     out.extend(messages(&v).into_iter().map(|m| {
-                                        let m = if *rule == "warn" {
-                                            format!("warning: {m}")
-                                        } else {
-                                            m
-                                        };
-                                        CheckResult::on(r, id.clone(), control.clone(), *outcome, m)
+                                        CheckResult::on(r, id.clone(), control.clone(), outcome, m)
                                     }));
                                 }
                                 Err(e) => {
@@ -399,6 +403,19 @@ impl Policies {
             }
         }
     }
+}
+
+/// Whether package `data.x.y` is in one of the namespaces (all are when none is given).
+fn chosen(pkg: &str, namespaces: &[String]) -> bool {
+    let name = pkg.trim_start_matches("data.");
+    namespaces.is_empty()
+        || namespaces.iter().any(|ns| {
+            let ns = ns.trim_start_matches("data.");
+            name == ns
+                || name
+                    .strip_prefix(ns)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
 }
 
 /// Whether regorus's error says the rule does not exist (rather than that something is wrong).
@@ -632,7 +649,7 @@ deny := [msg |
             .iter()
             .map(|(p, t)| (p.to_string(), t.to_string()))
             .collect();
-        Policies::load(&files, &|_| true).unwrap_or_else(|d| panic!("{d:?}"))
+        Policies::load(&files, &|_| true, &[]).unwrap_or_else(|d| panic!("{d:?}"))
     }
 
     /// Deterministic, varied resources (a small linear congruential generator, no randomness between runs).
@@ -755,7 +772,7 @@ deny := [msg |
             "tags: app",
             "LEGACY",
             "names a role",
-            "warning: ",
+            " Warn ",
         ] {
             assert!(
                 vm.iter().any(|k| k.contains(needle)),
@@ -815,7 +832,7 @@ deny[msg] { named("r1") with input.name as input.name; msg := sprintf("%s found 
     }
 
     fn load_err(text: &str) -> Vec<Diagnostic> {
-        match Policies::load(&[("pol/p.rego".into(), text.into())], &|_| true) {
+        match Policies::load(&[("pol/p.rego".into(), text.into())], &|_| true, &[]) {
             Ok(_) => panic!("loads"),
             Err(d) => d,
         }
@@ -897,6 +914,36 @@ deny contains msg if {
         assert!(found
             .iter()
             .all(|r| r.rule == "rego:buckets" && r.resource_type == "aws_s3_bucket"));
+    }
+
+    #[test]
+    fn namespaces_choose_the_packages_as_conftest_does() {
+        let files: Vec<(String, String)> = IDIOMS
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .chain([(
+                "main.rego".to_string(),
+                // Outside the chosen namespaces, a package's missing control is not an error.
+                "package main\ndeny[msg] { input.type == \"x\"; msg := \"x\" }\n".to_string(),
+            )])
+            .collect();
+        let names = |ns: &[&str]| -> Result<Vec<String>, usize> {
+            let ns: Vec<String> = ns.iter().map(|s| s.to_string()).collect();
+            Policies::load(&files, &|c| c == "c", &ns)
+                .map(|p| p.info().into_iter().map(|i| i.package).collect())
+                .map_err(|d| d.len())
+        };
+        assert_eq!(names(&["t.v0"]), Ok(vec!["t.v0".to_string()]));
+        assert_eq!(
+            names(&["t.v1", "data.t.arrays"]),
+            Ok(vec!["t.arrays".to_string(), "t.v1".to_string()])
+        );
+        assert_eq!(names(&["t"]).map(|v| v.len()), Ok(4));
+        // `t.v` is not a namespace of `t.v0`: names match whole components.
+        assert_eq!(names(&["t.v"]), Ok(vec![]));
+        // Every package (the default) includes `main`, which names no control.
+        assert_eq!(names(&[]), Err(1));
+        assert_eq!(names(&["main"]), Err(1));
     }
 
     #[test]

@@ -28,9 +28,8 @@ pub struct CheckArgs {
     /// Also run the checks in this folder of check files (repeatable).
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Evaluate the Rego policies in this folder (repeatable).
-    #[arg(long, value_name = "DIR")]
-    pub policy: Vec<PathBuf>,
+    #[command(flatten)]
+    pub policy: crate::scan::PolicyArgs,
     /// Ignore `# onus:waive` comments in infrastructure files.
     #[arg(long)]
     pub no_inline_waivers: bool,
@@ -67,10 +66,10 @@ impl Level {
 #[derive(Debug, Clone, Serialize)]
 pub struct GateFinding {
     /// `failed-check`, `missing-evidence`, a drift code, `review-overdue`, `review-due`, `expired-waiver`,
-    /// `expired-attestation`, `unknown-check`.
+    /// `expired-attestation`, `unknown-check`, `policy-warning`.
     pub code: String,
     pub level: Level,
-    /// The check id for `failed-check` and `unknown-check`; otherwise the code.
+    /// The check id for `failed-check`, `unknown-check` and `policy-warning`; otherwise the code.
     pub rule: String,
     pub message: String,
     pub help: String,
@@ -96,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
     let scan = crate::incident::ScanOptions {
         rules: &args.rules,
         exclude: &args.exclude,
-        policy: &args.policy,
+        policy: Some(&args.policy),
         no_inline_waivers: args.no_inline_waivers,
     };
     let (p, ev, entries, rules) = crate::incident::evidenced_with(ctx, &args.path, ledger, &scan)?;
@@ -117,6 +116,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
         let (level, code) = match (c.outcome, &c.waived) {
             (onus_checks::Outcome::Fail, None) => (Level::Error, "failed-check"),
             (onus_checks::Outcome::Unknown, _) => (Level::Warning, "unknown-check"),
+            (onus_checks::Outcome::Warn, _) => (Level::Warning, "policy-warning"),
             _ => continue,
         };
         let (t, fix) = title(&c.rule).unwrap_or_else(|| (c.rule.clone(), String::new()));

@@ -218,7 +218,14 @@ fn attach_checks(
     matrices: &mut [onus_core::WorkloadMatrix],
 ) -> Result<String> {
     let rules = crate::rules::load_rules(cat, &[])?;
-    let ev = crate::scan::evaluate(cat, &[root.to_path_buf()], &rules, &[], &[], false)?;
+    let ev = crate::scan::evaluate(
+        cat,
+        &[root.to_path_buf()],
+        &rules,
+        &[],
+        &crate::scan::PolicyArgs::default(),
+        false,
+    )?;
     tally_checks(&ev, matrices);
     let mut note = String::new();
     for d in ev.diags.iter().filter(|d| d.is_error()) {
@@ -252,6 +259,7 @@ pub fn tally_checks(ev: &crate::scan::Evaluated, matrices: &mut [onus_core::Work
             (onus_checks::Outcome::Fail, false) => t.fail += 1,
             (onus_checks::Outcome::Pass, _) => t.pass += 1,
             (onus_checks::Outcome::Unknown, _) => t.unknown += 1,
+            (onus_checks::Outcome::Warn, _) => t.warn += 1,
         }
     }
 }

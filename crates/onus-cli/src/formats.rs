@@ -99,6 +99,8 @@ pub fn sarif(rules: &[RuleFile], checks: &[CheckResult], findings: &[Finding]) -
         let rule = by_id.get(c.rule.as_str()).copied();
         let level = match (c.outcome, rule) {
             (Outcome::Fail, Some(r)) => sarif_level_of(r.severity),
+            (Outcome::Fail, None) => "error",
+            (Outcome::Warn, _) => "warning",
             _ => "note",
         };
         results.push(json!({
@@ -190,6 +192,14 @@ pub fn junit(checks: &[CheckResult], findings: &[Finding]) -> String {
                 let _ = writeln!(
                     o,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    xml(&c.message)
+                );
+            }
+            // A warning passes, with what it says kept in the case's output.
+            Outcome::Warn => {
+                let _ = writeln!(
+                    o,
+                    ">\n      <system-out>warning: {}</system-out>\n    </testcase>",
                     xml(&c.message)
                 );
             }

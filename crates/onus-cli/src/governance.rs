@@ -716,7 +716,7 @@ pub fn review_status(
             std::slice::from_ref(&p.root),
             &rules,
             &[],
-            &[],
+            &crate::scan::PolicyArgs::default(),
             false,
         )?;
         let problems = waiver_problems_by_workload(&p, &ev.waiver_problems);

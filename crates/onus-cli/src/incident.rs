@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub struct ScanOptions<'a> {
     pub rules: &'a [PathBuf],
     pub exclude: &'a [String],
-    pub policy: &'a [PathBuf],
+    pub policy: Option<&'a crate::scan::PolicyArgs>,
     pub no_inline_waivers: bool,
 }
 
@@ -54,7 +54,7 @@ pub fn evidenced_with(
         std::slice::from_ref(&p.root),
         &rules,
         o.exclude,
-        o.policy,
+        o.policy.unwrap_or(&crate::scan::PolicyArgs::default()),
         o.no_inline_waivers,
     )?;
     let entries = governance::entries(&governance::ledger_path(&p.root, ledger))?;

@@ -97,10 +97,8 @@ enum Command {
         /// Ignore `# onus:waive CHECK reason="..." until=YYYY-MM-DD` comments in infrastructure files.
         #[arg(long)]
         no_inline_waivers: bool,
-        /// Evaluate the Rego policies (`*.rego`, Conftest's deny/violation/warn convention) in this folder
-        /// (repeatable).
-        #[arg(long, value_name = "DIR")]
-        policy: Vec<PathBuf>,
+        #[command(flatten)]
+        policy: scan::PolicyArgs,
     },
     /// The checks `onus scan` runs on infrastructure files, and their documentation.
     Rules {

@@ -29,13 +29,26 @@ pub enum FailOn {
     Never,
 }
 
+/// The Rego policies a scan evaluates.
+#[derive(Clone, Default, clap::Args)]
+pub struct PolicyArgs {
+    /// Evaluate the Rego policies (`*.rego`, Conftest's deny/violation/warn convention) in this folder
+    /// (repeatable).
+    #[arg(long = "policy", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Only the policy packages in this namespace or below it, e.g. `main` or `org.aws` (repeatable; default:
+    /// every package, as Conftest's `--all-namespaces`).
+    #[arg(long = "namespace", value_name = "PACKAGE", requires = "dirs")]
+    pub namespaces: Vec<String>,
+}
+
 pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     pub exclude: Vec<String>,
     pub rules: Vec<PathBuf>,
     pub no_checks: bool,
     pub no_inline_waivers: bool,
-    pub policies: Vec<PathBuf>,
+    pub policies: PolicyArgs,
     pub fail_on: FailOn,
 }
 
@@ -440,6 +453,13 @@ fn render_checks(
         count(Outcome::Pass),
         rules.len()
     );
+    let warned = count(Outcome::Warn);
+    if warned > 0 {
+        let _ = writeln!(
+            out,
+            "  {warned} policy warning(s), listed; they do not fail the run"
+        );
+    }
     let waived = checks.iter().filter(|c| c.waived.is_some()).count();
     if waived > 0 {
         let _ = writeln!(
@@ -455,14 +475,18 @@ fn render_checks(
     use rayon::prelude::*;
     let failed: Vec<&onus_checks::CheckResult> = checks
         .iter()
-        .filter(|c| c.outcome == Outcome::Fail)
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
         .collect();
     let blocks: Vec<String> = failed
         .par_chunks(4096)
         .map(|chunk| {
             let mut block = String::new();
             for c in chunk {
-                let sev = severity.get(c.rule.as_str()).copied().unwrap_or("");
+                let sev = if c.outcome == Outcome::Warn {
+                    "warning"
+                } else {
+                    severity.get(c.rule.as_str()).copied().unwrap_or("")
+                };
                 block.push_str(&wrap_indented(
                     "",
                     &format!(
@@ -594,7 +618,7 @@ pub fn evaluate(
     paths: &[PathBuf],
     rules: &[onus_core::model::RuleFile],
     exclude: &[String],
-    policy_dirs: &[PathBuf],
+    policies: &PolicyArgs,
     no_inline_waivers: bool,
 ) -> Result<Evaluated> {
     // The project root: the first path when it is a folder, else its folder.
@@ -626,14 +650,15 @@ pub fn evaluate(
         owner.find(&r.file).map(|i| requirements[i].clone())
     });
     let mut diags = diags;
-    if !policy_dirs.is_empty() {
+    if !policies.dirs.is_empty() {
         let mut files = Vec::new();
-        for dir in policy_dirs {
+        for dir in &policies.dirs {
             files.extend(rego_files(dir)?);
         }
         let known = |c: &str| cat.control(c).is_some();
-        let mut policies = onus_checks::policies::Policies::load(&files, &known)
-            .map_err(|d| Failure::Input(load::InputError(d)))?;
+        let mut policies =
+            onus_checks::policies::Policies::load(&files, &known, &policies.namespaces)
+                .map_err(|d| Failure::Input(load::InputError(d)))?;
         let context = |r: &onus_discover::Resource| match owner.find(&r.file) {
             Some(i) => serde_json::json!({
                 "name": workloads[i].name,

@@ -921,6 +921,79 @@ fn rego_policies_run_with_workload_context_and_bad_ones_are_reported() {
 }
 
 #[test]
+fn rego_warnings_are_listed_but_do_not_fail_the_run() {
+    let dir = std::env::temp_dir().join(format!("onus-rego-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("warn.rego"),
+        "package shop.naming\nimport rego.v1\nmetadata := {\"control\": \"ops.configuration-management\"}\nwarn contains msg if {\n  input.type == \"aws_db_instance\"\n  msg := sprintf(\"%s: consider a naming prefix\", [input.address])\n}\n",
+    )
+    .unwrap();
+    let policy = dir.to_str().unwrap();
+    // Without the prototype file (planted drift), the example passes a `--fail-on checks` gate.
+    let gate = [
+        "scan",
+        "examples/shop",
+        "--no-checks",
+        "--fail-on",
+        "checks",
+        "--exclude",
+        "infra/storefront/prototype.tf",
+    ];
+    let base = onus(&gate);
+    let with_policy: Vec<&str> = gate
+        .iter()
+        .copied()
+        .chain(["--policy", policy, "--format", "json"])
+        .collect();
+    let r = onus(&with_policy);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let warned: Vec<&serde_json::Value> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"] == "rego:shop.naming")
+        .collect();
+    assert!(!warned.is_empty());
+    assert!(warned.iter().all(|c| c["outcome"] == "warn"), "{warned:?}");
+    // Warnings alone do not turn a passing run into a failing one.
+    assert_eq!(base.code, 0, "{}", base.stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let junit = onus(&[
+        "scan",
+        "examples/shop",
+        "--no-checks",
+        "--policy",
+        policy,
+        "--format",
+        "junit",
+    ]);
+    assert!(
+        junit
+            .stdout
+            .contains("<system-out>warning: aws_db_instance."),
+        "{}",
+        junit.stdout
+    );
+    let sarif = onus(&[
+        "scan",
+        "examples/shop",
+        "--no-checks",
+        "--policy",
+        policy,
+        "--format",
+        "sarif",
+    ]);
+    let s: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert!(s["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["ruleId"] == "rego:shop.naming" && x["level"] == "warning"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn rules_lists_the_bundled_checks_and_documents_each() {
     let r = onus(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

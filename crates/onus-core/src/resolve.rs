@@ -235,6 +235,9 @@ pub struct CheckTally {
     pub fail: u32,
     pub unknown: u32,
     pub waived: u32,
+    /// Rego `warn` results: shown, neither evidence nor a failure.
+    #[serde(default)]
+    pub warn: u32,
 }
 
 /// A person's statement that the customer's side of a control is done, with a link to the proof.
