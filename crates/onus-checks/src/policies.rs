@@ -134,10 +134,20 @@ impl Policies {
         });
         let mut diags = Vec::new();
         let mut packages: Vec<(String, String)> = Vec::new();
+        let mut annotations: std::collections::HashMap<String, Value> = Default::default();
         for (path, text) in files {
             // Accept both Rego v0 and `import rego.v1` policies.
             match engine.add_policy(path.clone(), text.clone()) {
-                Ok(pkg) => packages.push((pkg, path.clone())),
+                Ok(pkg) => {
+                    match annotation(path, text) {
+                        Ok(Some(a)) => {
+                            annotations.insert(pkg.clone(), a);
+                        }
+                        Ok(None) => {}
+                        Err(d) => diags.extend(d),
+                    }
+                    packages.push((pkg, path.clone()))
+                }
                 Err(e) => diags.push(does_not_compile(path, &e.to_string())),
             }
         }
@@ -178,11 +188,29 @@ impl Policies {
                     continue;
                 }
             }
-            let meta = meta
+            let mut meta = meta
                 .ok()
                 .and_then(|v| v.to_json_str().ok())
                 .and_then(|s| serde_json::from_str::<Value>(&s).ok())
                 .unwrap_or(Value::Null);
+            // OPA's `# METADATA` annotation fills in what the `metadata` rule does not say: `title`, and under
+            // `custom`, `control`, `severity` and `types`.
+            if let Some(a) = annotations.get(&pkg) {
+                if !meta.is_object() {
+                    meta = json!({});
+                }
+                let custom = a.get("custom").cloned().unwrap_or(Value::Null);
+                for (key, value) in [
+                    ("title", a.get("title")),
+                    ("control", custom.get("control")),
+                    ("severity", custom.get("severity")),
+                    ("types", custom.get("types")),
+                ] {
+                    if let (Some(v), Some(m)) = (value, meta.as_object_mut()) {
+                        m.entry(key).or_insert_with(|| v.clone());
+                    }
+                }
+            }
             let control = meta
                 .get("control")
                 .and_then(Value::as_str)
@@ -196,7 +224,7 @@ impl Policies {
                         Pos { line: 1, col: 1 },
                         format!("policy `{pkg}` names no known control in its `metadata`"),
                     )
-                    .with_help("add `metadata := {\"control\": \"data.backup\", \"severity\": \"high\"}` to the package"),
+                    .with_help("add `metadata := {\"control\": \"data.backup\", \"severity\": \"high\"}` to the package, or `control:` under `custom:` in its `# METADATA` annotation"),
                 );
                 continue;
             }
@@ -403,6 +431,45 @@ impl Policies {
             }
         }
     }
+}
+
+/// The YAML of an OPA `# METADATA` comment block just above the `package` line, if there is one.
+fn annotation(path: &str, text: &str) -> Result<Option<Value>, Vec<Diagnostic>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(package) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("package "))
+    else {
+        return Ok(None);
+    };
+    let mut start = package;
+    while start > 0 && lines[start - 1].trim_start().starts_with('#') {
+        start -= 1;
+    }
+    let Some(at) = (start..package).find(|&i| lines[i].trim() == "# METADATA") else {
+        return Ok(None);
+    };
+    let yaml: Vec<&str> = lines[at + 1..package]
+        .iter()
+        .map(|l| {
+            let t = l.trim_start().trim_start_matches('#');
+            t.strip_prefix(' ').unwrap_or(t)
+        })
+        .collect();
+    let (doc, diags) = onus_core::yaml::parse_one(path, &yaml.join("\n"));
+    if diags.iter().any(Diagnostic::is_error) {
+        // Positions in the block, moved to the file's lines and past the `# `.
+        return Err(diags
+            .into_iter()
+            .map(|mut d| {
+                d.line += at as u32 + 1;
+                d.col += 2;
+                d.message = format!("in the METADATA annotation: {}", d.message);
+                d
+            })
+            .collect());
+    }
+    Ok(doc.map(|d| d.value).filter(Value::is_object))
 }
 
 /// Whether package `data.x.y` is in one of the namespaces (all are when none is given).
@@ -944,6 +1011,50 @@ deny contains msg if {
         // Every package (the default) includes `main`, which names no control.
         assert_eq!(names(&[]), Err(1));
         assert_eq!(names(&["main"]), Err(1));
+    }
+
+    #[test]
+    fn an_opa_metadata_annotation_ties_a_package_to_its_control() {
+        let annotated = r#"# Buckets are private.
+# METADATA
+# title: Buckets are private
+# custom:
+#   control: data.public-exposure
+#   severity: high
+#   types: [aws_s3_bucket]
+package annotated
+import rego.v1
+deny contains msg if {
+    input.attributes.acl == "public-read"
+    msg := sprintf("%s is public", [input.address])
+}
+"#;
+        let files = [("a.rego".to_string(), annotated.to_string())];
+        let mut p = Policies::load(&files, &|c| c == "data.public-exposure", &[])
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let info = p.info();
+        assert_eq!(info.len(), 1);
+        assert_eq!(
+            (
+                info[0].control.as_str(),
+                info[0].severity.as_str(),
+                info[0].title.as_str()
+            ),
+            ("data.public-exposure", "high", "Buckets are private")
+        );
+        let (found, _) = p.run(&resources(300), &workload);
+        assert!(!found.is_empty());
+        assert!(found
+            .iter()
+            .all(|r| r.resource_type == "aws_s3_bucket" && r.control == "data.public-exposure"));
+        // Broken YAML in the annotation is an error at its line in the file.
+        let broken = annotated.replace("#   severity: high", "#   severity: [high");
+        let d = match Policies::load(&[("a.rego".into(), broken)], &|_| true, &[]) {
+            Ok(_) => panic!("loads"),
+            Err(d) => d,
+        };
+        assert!(d[0].message.contains("METADATA"), "{d:?}");
+        assert!((6..=8).contains(&d[0].line), "{d:?}");
     }
 
     #[test]
