@@ -479,12 +479,7 @@ fn scan_of_the_example_finds_the_planted_database_and_unmapped_type() {
         by("aws_s3_bucket.store[\"invoices\"]")["component"],
         "assets"
     );
-    let undeclared: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "undeclared-service")
-        .collect();
+    let undeclared = items_where(&v["findings"], "code", "undeclared-service");
     assert_eq!(undeclared.len(), 1, "{undeclared:#?}");
     assert_eq!(undeclared[0]["service"], "aws:dynamodb");
     // --fail-on drift still fails on the undeclared database; never does not.
@@ -636,13 +631,11 @@ fn scan_as_junit_is_well_formed_xml_with_consistent_counts() {
 
 #[test]
 fn scan_runs_the_checks_and_reports_failures_with_their_place() {
-    let dir = std::env::temp_dir().join(format!("onus-scan-checks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("db.tf"),
+    let dir = folder_with(
+        "scan-checks",
+        "db.tf",
         "resource \"aws_db_instance\" \"plain\" {\n  engine = \"postgres\"\n}\n\nresource \"aws_db_instance\" \"enc\" {\n  storage_encrypted = var.encrypt\n}\n",
-    )
-    .unwrap();
+    );
     let r = onus(&["scan", dir.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let get = |a: &str| {
@@ -920,15 +913,34 @@ fn rego_policies_run_with_workload_context_and_bad_ones_are_reported() {
     assert_eq!(r.code, 2);
 }
 
+/// The items of a JSON array whose `key` is `value`.
+fn items_where<'a>(
+    list: &'a serde_json::Value,
+    key: &str,
+    value: &str,
+) -> Vec<&'a serde_json::Value> {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .filter(|x| x[key] == value)
+        .collect()
+}
+
+/// A new folder under the temporary directory (named for the test and this process) holding one file.
+fn folder_with(name: &str, file: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("onus-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(file), text).unwrap();
+    dir
+}
+
 #[test]
 fn rego_warnings_are_listed_but_do_not_fail_the_run() {
-    let dir = std::env::temp_dir().join(format!("onus-rego-warn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("warn.rego"),
+    let dir = folder_with(
+        "rego-warn",
+        "warn.rego",
         "package shop.naming\nimport rego.v1\nmetadata := {\"control\": \"ops.configuration-management\"}\nwarn contains msg if {\n  input.type == \"aws_db_instance\"\n  msg := sprintf(\"%s: consider a naming prefix\", [input.address])\n}\n",
-    )
-    .unwrap();
+    );
     let policy = dir.to_str().unwrap();
     // Without the prototype file (planted drift), the example passes a `--fail-on checks` gate.
     let gate = [
@@ -948,26 +960,24 @@ fn rego_warnings_are_listed_but_do_not_fail_the_run() {
         .collect();
     let r = onus(&with_policy);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let warned: Vec<&serde_json::Value> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["rule"] == "rego:shop.naming")
-        .collect();
+    let warned = items_where(&v["checks"], "rule", "rego:shop.naming");
     assert!(!warned.is_empty());
     assert!(warned.iter().all(|c| c["outcome"] == "warn"), "{warned:?}");
     // Warnings alone do not turn a passing run into a failing one.
     assert_eq!(base.code, 0, "{}", base.stdout);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let junit = onus(&[
-        "scan",
-        "examples/shop",
-        "--no-checks",
-        "--policy",
-        policy,
-        "--format",
-        "junit",
-    ]);
+    let as_format = |f: &str| {
+        onus(&[
+            "scan",
+            "examples/shop",
+            "--no-checks",
+            "--policy",
+            policy,
+            "--format",
+            f,
+        ])
+    };
+    let junit = as_format("junit");
     assert!(
         junit
             .stdout
@@ -975,15 +985,7 @@ fn rego_warnings_are_listed_but_do_not_fail_the_run() {
         "{}",
         junit.stdout
     );
-    let sarif = onus(&[
-        "scan",
-        "examples/shop",
-        "--no-checks",
-        "--policy",
-        policy,
-        "--format",
-        "sarif",
-    ]);
+    let sarif = as_format("sarif");
     let s: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
     assert!(s["runs"][0]["results"]
         .as_array()
