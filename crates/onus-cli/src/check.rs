@@ -80,6 +80,32 @@ pub struct GateFinding {
     pub control: Option<String>,
 }
 
+impl GateFinding {
+    /// A finding about a workload as a whole, pointed at the top of its manifest file; its rule is its code.
+    fn on_workload(
+        code: &str,
+        level: Level,
+        message: String,
+        help: String,
+        file: &str,
+        workload: &str,
+        control: Option<String>,
+    ) -> Self {
+        GateFinding {
+            code: code.into(),
+            level,
+            rule: code.into(),
+            message,
+            help,
+            file: tidy(file),
+            line: 1,
+            col: 1,
+            workload: Some(workload.to_string()),
+            control,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output> {
     crate::commands::only(
         ctx,
@@ -138,27 +164,24 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
     for (m, lw) in p.matrices.iter().zip(&p.loaded) {
         for c in &m.rollup {
             if c.evidence_state == EvidenceState::Missing && !c.required_by.is_empty() {
-                out.push(GateFinding {
-                    code: "missing-evidence".into(),
-                    level: Level::Error,
-                    rule: "missing-evidence".into(),
-                    message: format!(
+                out.push(GateFinding::on_workload(
+                    "missing-evidence",
+                    Level::Error,
+                    format!(
                         "{}: {} is {} and required by {}, but nothing shows your side is done",
                         m.name,
                         c.control,
                         c.owner.as_str(),
                         c.required_by.join(", ")
                     ),
-                    help: format!(
+                    format!(
                         "add a check that covers it, import a scanner's results (`onus evidence import`), or attest it: `onus evidence attest --workload {} --control {} --by NAME --link URL`",
                         m.name, c.control
                     ),
-                    file: tidy(&lw.file),
-                    line: 1,
-                    col: 1,
-                    workload: Some(m.name.clone()),
-                    control: Some(c.control.clone()),
-                });
+                    &lw.file,
+                    &m.name,
+                    Some(c.control.clone()),
+                ));
             }
         }
     }
@@ -221,21 +244,18 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, ledger: Option<&Path>) -> Result<Output>
             } else {
                 ("review-due", Level::Warning)
             };
-            out.push(GateFinding {
-                code: code.into(),
+            out.push(GateFinding::on_workload(
+                code,
                 level,
-                rule: code.into(),
-                message: format!("{}: {}", s.workload, r.text),
-                help: format!(
+                format!("{}: {}", s.workload, r.text),
+                format!(
                     "review the matrix (`onus matrix --workload {}`) and record it: `onus review record --workload {} --reviewer NAME`",
                     s.workload, s.workload
                 ),
-                file: tidy(&s.file),
-                line: 1,
-                col: 1,
-                workload: Some(s.workload.clone()),
-                control: None,
-            });
+                &s.file,
+                &s.workload,
+                None,
+            ));
         }
     }
 

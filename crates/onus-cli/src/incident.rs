@@ -469,19 +469,22 @@ pub fn run_playbook(
             .unwrap_or_else(|| "(not stated)".into());
         let _ = writeln!(o, "| {} | {svc} | {status} | {case} | {plan} |", c.name);
     }
+    // What to collect first when a control is implicated (catalog/incidents.yaml).
+    let first_evidence = |control: &str| {
+        p.cat
+            .incidents
+            .evidence
+            .get(control)
+            .map(|e| e.collect.clone())
+            .unwrap_or_default()
+    };
     o.push_str("\n## 3. Log sources\n\nWhether the logs an investigation needs exist, from the evidence onus has for each logging control.\n\n| Control | Owner | Evidence | What it holds |\n|---|---|---|---|\n");
     for r in m
         .rollup
         .iter()
         .filter(|r| r.control.starts_with("logging."))
     {
-        let what = p
-            .cat
-            .incidents
-            .evidence
-            .get(&r.control)
-            .map(|e| e.collect.clone())
-            .unwrap_or_default();
+        let what = first_evidence(&r.control);
         let state = match r.evidence_state {
             EvidenceState::Verified | EvidenceState::Attested | EvidenceState::Imported => {
                 format!("{} — enabled", r.evidence_state.as_str())
@@ -498,13 +501,7 @@ pub fn run_playbook(
     }
     o.push_str("\n## 4. Your controls\n\nThe controls where the customer has a duty in this workload, and the first evidence to collect when one is implicated.\n\n| Control | Owner | Evidence | First evidence |\n|---|---|---|---|\n");
     for r in m.rollup.iter().filter(|r| r.owner.customer_has_duty()) {
-        let first = p
-            .cat
-            .incidents
-            .evidence
-            .get(&r.control)
-            .map(|e| e.collect.clone())
-            .unwrap_or_default();
+        let first = first_evidence(&r.control);
         let _ = writeln!(
             o,
             "| `{}` | {} | {} | {first} |",
