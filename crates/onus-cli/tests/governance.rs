@@ -935,39 +935,28 @@ fn playbook_and_drill_work_on_the_example_and_the_drill_is_in_the_ledger() {
         "who: provider\nfirst-check: resilience.infrastructure\n",
     )
     .unwrap();
-    let d = at(
-        &dir,
-        NOW,
-        &[
-            "drill",
-            "-w",
-            "storefront",
-            "--seed",
-            "42",
-            "--answers",
-            answers.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
+    let drill = || {
+        at(
+            &dir,
+            NOW,
+            &[
+                "drill",
+                "-w",
+                "storefront",
+                "--seed",
+                "42",
+                "--answers",
+                answers.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let d = drill();
     assert_eq!(d.code, 0, "{}", d.stderr);
     let v = json(&d);
     // The same seed gives the same scenario.
-    let again = json(&at(
-        &dir,
-        NOW,
-        &[
-            "drill",
-            "-w",
-            "storefront",
-            "--seed",
-            "42",
-            "--answers",
-            answers.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    ));
+    let again = json(&drill());
     assert_eq!(
         (&v["component"], &v["symptom"]),
         (&again["component"], &again["symptom"])
